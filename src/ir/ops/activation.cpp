@@ -1,0 +1,11 @@
+#include "ir/ops/families.h"
+
+namespace nnport {
+
+namespace {
+const std::vector<OpSchema> kSchemas = {};
+}  // namespace
+
+std::span<const OpSchema> activation_schemas() { return kSchemas; }
+
+}  // namespace nnport

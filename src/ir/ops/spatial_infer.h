@@ -1,0 +1,30 @@
+// Shape inference shared by windowed ops (Conv, pools): resolves auto_pad when the input size
+// is known and computes each spatial output size with the node's rounding.
+#pragma once
+
+#include <vector>
+
+#include "ir/op_schema.h"
+#include "ir/ops/spatial.h"
+
+namespace nnport {
+
+struct WindowParams {
+  std::vector<int64_t> kernel, strides, dilations, pads;  // pads: begins then ends
+  AutoPad auto_pad = AutoPad::NotSet;
+  Rounding rounding = Rounding::Floor;
+};
+
+// Reads and checks kernel_shape/strides/dilations/pads/auto_pad/rounding for `spatial` axes.
+// `kernel_override` is used when the op has no kernel_shape attribute (Conv: from the weight).
+WindowParams read_window_params(const AttrReader& attrs, size_t spatial,
+                                const std::vector<int64_t>& kernel_override = {});
+
+// Explicit per-side pads for known input sizes (resolves auto_pad).
+std::vector<int64_t> resolve_pads(const WindowParams& p, const std::vector<int64_t>& in_sizes);
+
+// Output shape N x C x out... ; channels_out < 0 keeps the input's channel dim.
+Shape infer_window_output(const InferenceContext& ctx, const Shape& x, int64_t channels_out,
+                          const std::vector<int64_t>& kernel_override = {});
+
+}  // namespace nnport

@@ -1,0 +1,108 @@
+#include "runtime/executor.h"
+
+#include <set>
+#include <unordered_map>
+
+#include "ir/error.h"
+#include "runtime/kernel.h"
+
+namespace nnport {
+
+std::vector<std::string> ops_without_kernel(const Graph& graph) {
+  std::vector<std::string> missing;
+  std::set<std::string> seen;
+  for (const Node& node : graph.nodes)
+    if (!find_kernel(node.op) && seen.insert(node.op).second) missing.push_back(node.op);
+  return missing;
+}
+
+namespace {
+
+void check_feed(const Value& value, const Tensor& feed) {
+  if (value.dtype != DType::Undefined && feed.dtype() != value.dtype)
+    model_error("input '{}' expects {} but was given {}", value.name, dtype_name(value.dtype),
+                dtype_name(feed.dtype()));
+  if (!value.shape.rank_known) return;
+  const bool rank_ok = value.shape.rank() == feed.rank();
+  bool dims_ok = rank_ok;
+  for (size_t i = 0; rank_ok && i < feed.rank(); ++i)
+    if (value.shape.dims[i].known() && value.shape.dims[i].size != feed.dims()[i]) dims_ok = false;
+  if (!dims_ok)
+    model_error("input '{}' expects shape {} but was given {}", value.name,
+                value.shape.to_string(), sizes_to_string(feed.dims()));
+}
+
+}  // namespace
+
+TensorMap run_graph(const Graph& graph, const TensorMap& feeds, const RunOptions& options) {
+  if (auto missing = ops_without_kernel(graph); !missing.empty())
+    model_error("the executor has no kernel for: {}", fmt::join(missing, ", "));
+
+  // Values readable by name: constants (viewed, not copied), then feeds, then computed values.
+  std::unordered_map<std::string, Tensor> live;
+  for (const auto& [name, value] : graph.values())
+    if (value.constant) live.emplace(name, *value.constant);
+  for (const auto& name : graph.inputs) {
+    auto it = feeds.find(name);
+    if (it == feeds.end()) model_error("no value given for graph input '{}'", name);
+    check_feed(graph.value(name), it->second);
+    live[name] = it->second;
+  }
+
+  std::unordered_map<std::string, size_t> remaining = graph.use_counts();
+  std::set<std::string> keep(graph.outputs.begin(), graph.outputs.end());
+
+  TensorMap result;
+  for (const Node& node : graph.nodes) {
+    std::vector<const Tensor*> inputs;
+    inputs.reserve(node.inputs.size());
+    for (const auto& in : node.inputs) {
+      if (in.empty()) {
+        inputs.push_back(nullptr);
+        continue;
+      }
+      auto it = live.find(in);
+      if (it == live.end())
+        model_error("node '{}' ({}): input '{}' has no value at run time", node.name, node.op,
+                    in);
+      inputs.push_back(&it->second);
+    }
+    KernelContext ctx(node, std::move(inputs), node.outputs.size());
+    try {
+      find_kernel(node.op)(ctx);
+    } catch (const Error& e) {
+      const std::string what = e.what();
+      if (what.rfind("node '", 0) == 0) throw;
+      rethrow_with_context(e, fmt::format("node '{}' ({}): ", node.name, node.op));
+    }
+    for (size_t i = 0; i < node.outputs.size(); ++i) {
+      if (node.outputs[i].empty()) continue;
+      if (ctx.outputs()[i].empty())
+        model_error("node '{}' ({}): kernel produced no output {}", node.name, node.op, i);
+      live[node.outputs[i]] = std::move(ctx.outputs()[i]);
+    }
+    if (options.after_node) {
+      TensorMap produced;
+      for (const auto& o : node.outputs)
+        if (!o.empty()) produced[o] = live[o];
+      options.after_node(node, produced);
+    }
+    if (options.keep_intermediates) {
+      for (const auto& o : node.outputs)
+        if (!o.empty()) result[o] = live[o];
+      continue;
+    }
+    for (const auto& in : node.inputs) {
+      if (in.empty() || keep.count(in) || graph.constant(in)) continue;
+      if (--remaining[in] == 0) live.erase(in);
+    }
+  }
+  for (const auto& name : graph.outputs) {
+    auto it = live.find(name);
+    if (it == live.end()) model_error("graph output '{}' was not computed", name);
+    result[name] = it->second;
+  }
+  return result;
+}
+
+}  // namespace nnport

@@ -1,0 +1,13 @@
+#include <vector>
+
+#include "runtime/kernels/families.h"
+
+namespace nnport {
+
+namespace {
+const std::vector<KernelEntry> kKernels = {};
+}  // namespace
+
+std::span<const KernelEntry> tensor_kernels() { return kKernels; }
+
+}  // namespace nnport
