@@ -5,7 +5,6 @@
 // shape a plain array of numbers, data a typed array of the element type (float16 stays raw
 // bits in a Uint16Array, bool is a Uint8Array of 0/1).
 import fs from 'node:fs';
-import path from 'node:path';
 
 const MAGIC = '\x93NUMPY';
 
@@ -122,11 +121,20 @@ export function writeNpy(file, array) {
   fs.renameSync(temp, file);
 }
 
-// Output file name for a tensor name: characters other than letters, digits, '.', '-' and '_'
-// become '_' (TF names such as "scope/op:0" contain '/' and ':').
-export function sanitizeName(name) {
-  const cleaned = name.replace(/[^A-Za-z0-9._-]/g, '_');
-  return cleaned === '' || cleaned === '.' || cleaned === '..' ? `_${cleaned}` : cleaned;
+// Output file names for a list of tensor names, the rule of `nnport run`: characters other than
+// letters, digits, '.', '-' and '_' become '_' (TF names such as "scope/op:0" contain '/' and
+// ':'), so does a leading '.', an empty name is "_", and names that collide afterwards get "_2",
+// "_3", ... in output order. Returns file names without the folder, with ".npy".
+export function outputFileNames(names) {
+  const used = new Set();
+  return names.map((name) => {
+    let base = (name === '' ? '_' : name).replace(/[^A-Za-z0-9._-]/g, '_');
+    if (base.startsWith('.')) base = `_${base.slice(1)}`;
+    let candidate = base;
+    for (let i = 2; used.has(candidate); ++i) candidate = `${base}_${i}`;
+    used.add(candidate);
+    return `${candidate}.npy`;
+  });
 }
 
 // IEEE half bits -> float (exact).
@@ -166,8 +174,4 @@ export function parseRunnerArgs(argv, usage) {
     }
   }
   return result;
-}
-
-export function outputPath(outDir, name) {
-  return path.join(outDir, `${sanitizeName(name)}.npy`);
 }

@@ -13,11 +13,12 @@
 // recorded result (the caller judges them), 1 otherwise.
 import { fork } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import ort from 'onnxruntime-node';
 
-import { elementCount, outputPath, parseRunnerArgs, readNpy, writeNpy } from './npy.mjs';
+import { elementCount, outputFileNames, parseRunnerArgs, readNpy, writeNpy } from './npy.mjs';
 
 const USAGE = 'run_onnxruntime.mjs MODEL --input NAME=FILE.npy ... --out-dir D\n' +
               '       run_onnxruntime.mjs --batch CASES.jsonl --results RESULTS.jsonl ' +
@@ -72,9 +73,10 @@ async function runModel(modelPath, inputs, outDir) {
     if (missing.length) throw new Error(`no --input given for ${missing.join(', ')}`);
     const results = await session.run(feeds);
     fs.mkdirSync(outDir, { recursive: true });
-    for (const name of session.outputNames) {
-      writeNpy(outputPath(outDir, name), fromOrtTensor(name, results[name]));
-    }
+    const files = outputFileNames(session.outputNames);
+    session.outputNames.forEach((name, i) => {
+      writeNpy(path.join(outDir, files[i]), fromOrtTensor(name, results[name]));
+    });
   } finally {
     await session.release();
   }

@@ -21,10 +21,21 @@ import cv2
 import numpy as np
 
 
-def sanitize(name):
-    """Same rule as npy.mjs: characters other than [A-Za-z0-9._-] become '_'."""
-    cleaned = re.sub(r"[^A-Za-z0-9._-]", "_", name)
-    return "_" + cleaned if cleaned in ("", ".", "..") else cleaned
+def output_file_names(names):
+    """The rule of `nnport run` (and npy.mjs): characters other than [A-Za-z0-9._-] become '_',
+    so does a leading '.', an empty name is '_', collisions get '_2', '_3', ... in order."""
+    used = set()
+    files = []
+    for name in names:
+        base = re.sub(r"[^A-Za-z0-9._-]", "_", name or "_")
+        if base.startswith("."):
+            base = "_" + base[1:]
+        candidate, i = base, 2
+        while candidate in used:
+            candidate, i = f"{base}_{i}", i + 1
+        used.add(candidate)
+        files.append(candidate + ".npy")
+    return files
 
 
 def load_net(model, weights):
@@ -69,10 +80,10 @@ def main():
         print(f"opencv: {args.model}: {message[-1] if message else error}", file=sys.stderr)
         sys.exit(2)
     os.makedirs(args.out_dir, exist_ok=True)
-    for name, result in zip(names, results):
+    for file_name, result in zip(output_file_names(names), results):
         if args.nhwc and result.ndim == 4:
             result = result.transpose(0, 2, 3, 1)
-        path = os.path.join(args.out_dir, sanitize(name) + ".npy")
+        path = os.path.join(args.out_dir, file_name)
         np.save(path + ".tmp.npy", np.ascontiguousarray(result))
         os.replace(path + ".tmp.npy", path)
 

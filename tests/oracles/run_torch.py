@@ -18,10 +18,21 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import torch_models  # noqa: E402
 
 
-def sanitize(name):
-    """Same rule as npy.mjs: characters other than [A-Za-z0-9._-] become '_'."""
-    cleaned = re.sub(r"[^A-Za-z0-9._-]", "_", name)
-    return "_" + cleaned if cleaned in ("", ".", "..") else cleaned
+def output_file_names(names):
+    """The rule of `nnport run` (and npy.mjs): characters other than [A-Za-z0-9._-] become '_',
+    so does a leading '.', an empty name is '_', collisions get '_2', '_3', ... in order."""
+    used = set()
+    files = []
+    for name in names:
+        base = re.sub(r"[^A-Za-z0-9._-]", "_", name or "_")
+        if base.startswith("."):
+            base = "_" + base[1:]
+        candidate, i = base, 2
+        while candidate in used:
+            candidate, i = f"{base}_{i}", i + 1
+        used.add(candidate)
+        files.append(candidate + ".npy")
+    return files
 
 
 def main():
@@ -43,7 +54,7 @@ def main():
     with torch.no_grad():
         result = model(torch.from_numpy(np.ascontiguousarray(data, dtype=np.float32)))
     os.makedirs(args.out_dir, exist_ok=True)
-    path = os.path.join(args.out_dir, sanitize(args.output_name) + ".npy")
+    path = os.path.join(args.out_dir, output_file_names([args.output_name])[0])
     np.save(path + ".tmp.npy", result.numpy())
     os.replace(path + ".tmp.npy", path)
 
