@@ -106,7 +106,8 @@ inline Tensor ints(const std::vector<int64_t>& values) {
   return Tensor::from_vector<int64_t>({static_cast<int64_t>(values.size())}, values);
 }
 
-// Exact comparison for integers and bools; floats within `tolerance` (NaN matches NaN).
+// Exact comparison for integers and bools; floats within `tolerance` relative to max(1, |x|)
+// (NaN matches NaN, infinities must be equal).
 template <typename T>
 void expect_tensor(const Tensor& actual, const std::vector<int64_t>& dims,
                    const std::vector<T>& expected, double tolerance = 1e-6) {
@@ -118,6 +119,10 @@ void expect_tensor(const Tensor& actual, const std::vector<int64_t>& dims,
     if constexpr (std::is_floating_point_v<T>) {
       if (std::isnan(expected[i])) {
         EXPECT_TRUE(std::isnan(values[i])) << "element " << i;
+        continue;
+      }
+      if (std::isinf(expected[i])) {
+        EXPECT_EQ(values[i], expected[i]) << "element " << i;
         continue;
       }
       EXPECT_NEAR(values[i], expected[i], tolerance * std::max(1.0, std::fabs(double(expected[i]))))
