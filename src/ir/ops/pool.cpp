@@ -11,21 +11,25 @@ namespace nnport {
 namespace {
 
 void infer_pool(InferenceContext& ctx) {
-  const Shape& x = ctx.input_shape(0);
-  ctx.set_output(0, ctx.input_dtype(0), infer_window_output(ctx, x, /*channels_out=*/-1));
-  if (ctx.output_count() > 1) {
-    Shape indices = infer_window_output(ctx, x, -1);
-    ctx.set_output(1, DType::Int64, indices);
-  }
+  const AttrReader& attrs = ctx.attrs();
+  if (attrs.declared("divisor")) parse_avg_divisor(attrs.s("divisor"));
+  if (attrs.declared("storage_order") && attrs.i("storage_order") != 0 &&
+      attrs.i("storage_order") != 1)
+    model_error("storage_order {} must be 0 (row major) or 1 (column major)",
+                attrs.i("storage_order"));
+  const Shape out = infer_window_output(ctx, ctx.input_shape(0), /*channels_out=*/-1);
+  ctx.set_output(0, ctx.input_dtype(0), out);
+  if (ctx.output_count() > 1) ctx.set_output(1, DType::Int64, out);
 }
 
 void infer_global_pool(InferenceContext& ctx) {
   const Shape& x = ctx.input_shape(0);
   if (!x.rank_known) return ctx.set_output(0, ctx.input_dtype(0), Shape::unknown());
-  if (x.rank() < 3) model_error("global pooling needs an N x C x spatial input, got {}",
-                                x.to_string());
+  if (x.rank() < 3)
+    model_error("global pooling needs an N x C x spatial input, got {}", x.to_string());
   std::vector<Dim> dims = x.dims;
-  for (size_t i = 2; i < dims.size(); ++i) dims[i] = Dim(1);
+  for (size_t i = 2; i < dims.size(); ++i)
+    dims[i] = Dim(1);
   ctx.set_output(0, ctx.input_dtype(0), Shape(dims));
 }
 
@@ -59,16 +63,18 @@ std::vector<AttrSpec> average_pool_attrs() {
 }
 
 const std::vector<OpSchema> kSchemas = {
-    {"MaxPool", "Maximum over each window; padded cells never win.", 1, 1, 1, 2,
-     max_pool_attrs(), infer_pool},
-    {"AveragePool", "Mean over each window, dividing by the cells named by 'divisor'.", 1, 1, 1,
-     1, average_pool_attrs(), infer_pool},
+    {"MaxPool", "Maximum over each window; padded cells never win.", 1, 1, 1, 2, max_pool_attrs(),
+     infer_pool},
+    {"AveragePool", "Mean over each window, dividing by the cells named by 'divisor'.", 1, 1, 1, 1,
+     average_pool_attrs(), infer_pool},
     {"GlobalAveragePool", "Mean over all spatial positions.", 1, 1, 1, 1, {}, infer_global_pool},
     {"GlobalMaxPool", "Maximum over all spatial positions.", 1, 1, 1, 1, {}, infer_global_pool},
 };
 
 }  // namespace
 
-std::span<const OpSchema> pool_schemas() { return kSchemas; }
+std::span<const OpSchema> pool_schemas() {
+  return kSchemas;
+}
 
 }  // namespace nnport

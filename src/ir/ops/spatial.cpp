@@ -1,5 +1,7 @@
 #include "ir/ops/spatial.h"
 
+#include <algorithm>
+
 #include "ir/error.h"
 
 namespace nnport {
@@ -21,9 +23,12 @@ Rounding parse_rounding(const std::string& text) {
 
 std::string rounding_name(Rounding r) {
   switch (r) {
-    case Rounding::Floor: return "floor";
-    case Rounding::Ceil: return "ceil";
-    case Rounding::CeilAll: return "ceil_all";
+    case Rounding::Floor:
+      return "floor";
+    case Rounding::Ceil:
+      return "ceil";
+    case Rounding::CeilAll:
+      return "ceil_all";
   }
   return "?";
 }
@@ -37,9 +42,12 @@ AvgDivisor parse_avg_divisor(const std::string& text) {
 
 std::string avg_divisor_name(AvgDivisor d) {
   switch (d) {
-    case AvgDivisor::Valid: return "valid";
-    case AvgDivisor::Padded: return "padded";
-    case AvgDivisor::Kernel: return "kernel";
+    case AvgDivisor::Valid:
+      return "valid";
+    case AvgDivisor::Padded:
+      return "padded";
+    case AvgDivisor::Kernel:
+      return "kernel";
   }
   return "?";
 }
@@ -87,11 +95,40 @@ AxisPads same_pads(int64_t in, int64_t k, int64_t s, int64_t d, AutoPad mode) {
   return {total - small, small};
 }
 
+int64_t conv_transpose_output_size(int64_t in, int64_t k, int64_t s, int64_t d, int64_t pb,
+                                   int64_t pe, int64_t output_padding) {
+  check_axis(in, k, s, d, pb, pe);
+  if (output_padding < 0 || output_padding >= std::max(s, d))
+    model_error("output_padding {} must be in [0, max(stride {}, dilation {}))", output_padding, s,
+                d);
+  const int64_t out = s * (in - 1) + output_padding + effective_kernel(k, d) - pb - pe;
+  if (out < 1)
+    model_error(
+        "transposed convolution output size {} is not positive (input {}, kernel {}, "
+        "stride {}, dilation {}, pads {},{})",
+        out, in, k, s, d, pb, pe);
+  return out;
+}
+
+AxisPads conv_transpose_pads(int64_t in, int64_t k, int64_t s, int64_t d, int64_t output_padding,
+                             int64_t out, AutoPad mode) {
+  check_axis(in, k, s, d, 0, 0);
+  const int64_t total = s * (in - 1) + output_padding + effective_kernel(k, d) - out;
+  if (total < 0)
+    model_error(
+        "transposed convolution cannot produce output size {} from input {} (kernel {}, "
+        "stride {}, dilation {}, output_padding {}): it would need negative padding",
+        out, in, k, s, d, output_padding);
+  const int64_t small = total / 2;
+  if (mode == AutoPad::SameUpper) return {small, total - small};
+  return {total - small, small};
+}
+
 std::vector<int64_t> normalize_pads(const std::vector<int64_t>& pads, size_t spatial) {
   if (pads.empty()) return std::vector<int64_t>(2 * spatial, 0);
   if (pads.size() != 2 * spatial)
-    model_error("pads has {} values, expected {} (begin and end for {} spatial axes)",
-                pads.size(), 2 * spatial, spatial);
+    model_error("pads has {} values, expected {} (begin and end for {} spatial axes)", pads.size(),
+                2 * spatial, spatial);
   for (int64_t p : pads)
     if (p < 0) model_error("negative pad {} (crop with Slice instead)", p);
   return pads;

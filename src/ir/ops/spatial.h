@@ -33,7 +33,9 @@ enum class AvgDivisor {
 AvgDivisor parse_avg_divisor(const std::string& text);
 std::string avg_divisor_name(AvgDivisor d);
 
-inline int64_t effective_kernel(int64_t k, int64_t d) { return (k - 1) * d + 1; }
+inline int64_t effective_kernel(int64_t k, int64_t d) {
+  return (k - 1) * d + 1;
+}
 
 // floor((in + pb + pe - ke) / s) + 1; model error when the window does not fit.
 int64_t conv_output_size(int64_t in, int64_t k, int64_t s, int64_t d, int64_t pb, int64_t pe);
@@ -47,6 +49,15 @@ struct AxisPads {
 // TF SAME / ONNX SAME_UPPER and SAME_LOWER: out = ceil(in / s), total = max((out-1)*s + ke - in, 0)
 // with the odd pixel at the end (upper) or the begin (lower).
 AxisPads same_pads(int64_t in, int64_t k, int64_t s, int64_t d, AutoPad mode);
+
+// ConvTranspose: out = s*(in-1) + output_padding + ke - pb - pe; model error when not positive.
+int64_t conv_transpose_output_size(int64_t in, int64_t k, int64_t s, int64_t d, int64_t pb,
+                                   int64_t pe, int64_t output_padding);
+// Pads that make ConvTranspose produce `out` (an explicit output_shape, or in*s for SAME_*).
+// ONNX opset 11+: total = s*(in-1) + output_padding + ke - out; SAME_UPPER puts the odd pixel at
+// the end, every other auto_pad (NOTSET included) at the begin. Model error when total < 0.
+AxisPads conv_transpose_pads(int64_t in, int64_t k, int64_t s, int64_t d, int64_t output_padding,
+                             int64_t out, AutoPad mode);
 
 // ONNX-style pads [x1_begin, x2_begin, ..., x1_end, x2_end] for `spatial` axes; empty = zeros.
 // Checks the length and that no pad is negative.

@@ -23,6 +23,25 @@ WindowParams read_window_params(const AttrReader& attrs, size_t spatial,
 // Explicit per-side pads for known input sizes (resolves auto_pad).
 std::vector<int64_t> resolve_pads(const WindowParams& p, const std::vector<int64_t>& in_sizes);
 
+// ConvTranspose geometry: the window attributes plus output_padding and output_shape (spatial
+// sizes only; a leading N, C given by some exporters is dropped).
+struct ConvTransposeParams {
+  WindowParams window;
+  std::vector<int64_t> output_padding;  // one per spatial axis, zeros when absent
+  std::vector<int64_t> output_shape;    // empty when absent
+};
+ConvTransposeParams read_conv_transpose_params(const AttrReader& attrs, size_t spatial,
+                                               const std::vector<int64_t>& kernel_override);
+
+// Explicit per-side pads and output sizes for known input sizes. An output_shape (or SAME_*,
+// which asks for in * stride) overrides the pads attribute, as in ONNX.
+struct ConvTransposeGeometry {
+  std::vector<int64_t> pads;  // begins then ends
+  std::vector<int64_t> out_sizes;
+};
+ConvTransposeGeometry resolve_conv_transpose(const ConvTransposeParams& p,
+                                             const std::vector<int64_t>& in_sizes);
+
 // Output shape N x C x out... ; channels_out < 0 keeps the input's channel dim.
 Shape infer_window_output(const InferenceContext& ctx, const Shape& x, int64_t channels_out,
                           const std::vector<int64_t>& kernel_override = {});
