@@ -176,6 +176,10 @@ TEST(OpsNnConvTranspose, OutputShapeAndSamePadsFollowOnnx) {
   attrs.set("strides", std::vector<int64_t>{2});
   attrs.set("output_shape", std::vector<int64_t>{4});
   expect_close(run_node("ConvTranspose", {{x, w}}, attrs)[0], {1, 1, 4}, {1, 3, 2, 2});
+  // Asking for more than the natural size appends cells that only get the bias (ONNX reference).
+  attrs.set("output_shape", std::vector<int64_t>{6});
+  expect_close(run_node("ConvTranspose", {{x, w, floats({1}, {0.5f})}}, attrs)[0], {1, 1, 6},
+               {1.5f, 1.5f, 3.5f, 2.5f, 2.5f, 0.5f});
   attrs.erase("output_shape");
   attrs.set("auto_pad", std::string("SAME_UPPER"));
   expect_close(run_node("ConvTranspose", {{x, w}}, attrs)[0], {1, 1, 4}, {1, 1, 3, 2});

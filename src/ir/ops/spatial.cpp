@@ -1,6 +1,7 @@
 #include "ir/ops/spatial.h"
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "ir/error.h"
 
@@ -97,7 +98,8 @@ AxisPads same_pads(int64_t in, int64_t k, int64_t s, int64_t d, AutoPad mode) {
 
 int64_t conv_transpose_output_size(int64_t in, int64_t k, int64_t s, int64_t d, int64_t pb,
                                    int64_t pe, int64_t output_padding) {
-  check_axis(in, k, s, d, pb, pe);
+  // Pads may be negative here: an output_shape larger than the natural size extends the output.
+  check_axis(in, k, s, d, std::abs(pb), std::abs(pe));
   if (output_padding < 0 || output_padding >= std::max(s, d))
     model_error("output_padding {} must be in [0, max(stride {}, dilation {}))", output_padding, s,
                 d);
@@ -113,15 +115,13 @@ int64_t conv_transpose_output_size(int64_t in, int64_t k, int64_t s, int64_t d, 
 AxisPads conv_transpose_pads(int64_t in, int64_t k, int64_t s, int64_t d, int64_t output_padding,
                              int64_t out, AutoPad mode) {
   check_axis(in, k, s, d, 0, 0);
+  if (out < 1 || out > (int64_t{1} << 40)) model_error("absurd output size {}", out);
   const int64_t total = s * (in - 1) + output_padding + effective_kernel(k, d) - out;
-  if (total < 0)
-    model_error(
-        "transposed convolution cannot produce output size {} from input {} (kernel {}, "
-        "stride {}, dilation {}, output_padding {}): it would need negative padding",
-        out, in, k, s, d, output_padding);
-  const int64_t small = total / 2;
-  if (mode == AutoPad::SameUpper) return {small, total - small};
-  return {total - small, small};
+  // Floor division, as the ONNX reference computes it: a negative total (an output larger than
+  // the natural size) becomes a negative end pad, i.e. extra cells holding only the bias.
+  const int64_t half = total >= 0 ? total / 2 : -((-total + 1) / 2);
+  if (mode == AutoPad::SameUpper) return {half, total - half};
+  return {total - half, half};
 }
 
 std::vector<int64_t> normalize_pads(const std::vector<int64_t>& pads, size_t spatial) {

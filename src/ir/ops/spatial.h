@@ -55,7 +55,8 @@ int64_t conv_transpose_output_size(int64_t in, int64_t k, int64_t s, int64_t d, 
                                    int64_t pe, int64_t output_padding);
 // Pads that make ConvTranspose produce `out` (an explicit output_shape, or in*s for SAME_*).
 // ONNX opset 11+: total = s*(in-1) + output_padding + ke - out; SAME_UPPER puts the odd pixel at
-// the end, every other auto_pad (NOTSET included) at the begin. Model error when total < 0.
+// the end, every other auto_pad (NOTSET included) at the begin. A negative total (out larger
+// than the natural size) gives negative pads, split by floor division as the ONNX reference does.
 AxisPads conv_transpose_pads(int64_t in, int64_t k, int64_t s, int64_t d, int64_t output_padding,
                              int64_t out, AutoPad mode);
 

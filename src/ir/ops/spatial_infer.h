@@ -34,7 +34,8 @@ ConvTransposeParams read_conv_transpose_params(const AttrReader& attrs, size_t s
                                                const std::vector<int64_t>& kernel_override);
 
 // Explicit per-side pads and output sizes for known input sizes. An output_shape (or SAME_*,
-// which asks for in * stride) overrides the pads attribute, as in ONNX.
+// which asks for in * stride) overrides the pads attribute, as in ONNX; pads derived from an
+// output_shape larger than the natural size are negative.
 struct ConvTransposeGeometry {
   std::vector<int64_t> pads;  // begins then ends
   std::vector<int64_t> out_sizes;
