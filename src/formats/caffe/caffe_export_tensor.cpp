@@ -1,0 +1,168 @@
+// Writes IR ops that move data: Concat, Split, Slice (Caffe Slice, with unwanted pieces sent to
+// Silence, which both Caffe and OpenCV accept), Flatten, Reshape, Squeeze, Unsqueeze, Softmax,
+// Identity.
+#include "formats/caffe/caffe_export.h"
+#include "ir/op_schema.h"
+
+namespace nnport::caffe_export {
+
+namespace pb = nnport::caffe;
+
+namespace {
+
+int64_t positive_axis(NodeExport& ctx, int64_t axis, size_t rank) {
+  const auto r = static_cast<int64_t>(rank);
+  if (axis < -r || axis >= r) ctx.refuse("axis {} out of range", axis);
+  return axis < 0 ? axis + r : axis;
+}
+
+void emit_concat(NodeExport& ctx) {
+  const std::vector<int64_t> out = ctx.sizes(ctx.node().outputs[0]);
+  std::vector<std::string> bottoms;
+  for (size_t i = 0; i < ctx.node().inputs.size(); ++i)
+    bottoms.push_back(ctx.input_blob(i));
+  pb::LayerParameter* l = ctx.layer("Concat", bottoms, {ctx.output_blob()});
+  const int64_t axis = positive_axis(ctx, AttrReader(ctx.node()).i("axis"), out.size());
+  if (axis != 1) l->mutable_concat_param()->set_axis(static_cast<int32_t>(axis));
+}
+
+void emit_softmax(NodeExport& ctx) {
+  const Shape& s = ctx.shape(ctx.node().inputs[0]);
+  if (!s.rank_known) ctx.refuse("unknown input rank");
+  const int64_t axis = positive_axis(ctx, AttrReader(ctx.node()).i("axis"), s.rank());
+  pb::LayerParameter* l = ctx.layer("Softmax", {ctx.input_blob(0)}, {ctx.output_blob()});
+  if (axis != 1) l->mutable_softmax_param()->set_axis(static_cast<int32_t>(axis));
+}
+
+// Pieces [0, p1), [p1, p2), ... of `axis`; `keep[i]` names the blob for piece i or is empty
+// for a piece nobody wants (sent to a Silence layer).
+void slice_layer(NodeExport& ctx, const std::string& input, int64_t axis,
+                 const std::vector<int64_t>& points, std::vector<std::string> keep) {
+  std::vector<std::string> discarded;
+  for (size_t i = 0; i < keep.size(); ++i)
+    if (keep[i].empty()) {
+      keep[i] = ctx.temp_blob("unused" + std::to_string(i));
+      discarded.push_back(keep[i]);
+    }
+  auto* p = ctx.layer("Slice", {input}, keep)->mutable_slice_param();
+  p->set_axis(static_cast<int32_t>(axis));
+  for (int64_t point : points)
+    p->add_slice_point(static_cast<uint32_t>(point));
+  if (!discarded.empty()) ctx.layer("Silence", discarded, {});
+}
+
+void emit_split(NodeExport& ctx) {
+  const std::vector<int64_t> in = ctx.sizes(ctx.node().inputs[0]);
+  const int64_t axis = positive_axis(ctx, AttrReader(ctx.node()).i("axis"), in.size());
+  std::vector<int64_t> points;
+  int64_t at = 0;
+  std::vector<std::string> tops;
+  for (size_t i = 0; i < ctx.node().outputs.size(); ++i) {
+    const std::vector<int64_t> piece = ctx.sizes(ctx.node().outputs[i]);
+    if (piece[axis] == 0) ctx.refuse("an empty piece");
+    at += piece[axis];
+    if (i + 1 < ctx.node().outputs.size()) points.push_back(at);
+    tops.push_back(ctx.node().outputs[i].empty() ? "" : ctx.output_blob(i));
+  }
+  slice_layer(ctx, ctx.input_blob(0), axis, points, tops);
+}
+
+void emit_slice(NodeExport& ctx) {
+  const std::vector<int64_t> in = ctx.sizes(ctx.node().inputs[0]);
+  const std::vector<int64_t> out = ctx.sizes(ctx.node().outputs[0]);
+  const Tensor& starts_t = ctx.require_constant_input(1, "starts");
+  const Tensor& ends_t = ctx.require_constant_input(2, "ends");
+  std::vector<int64_t> starts = starts_t.to_int64_vector(), ends = ends_t.to_int64_vector();
+  std::vector<int64_t> axes(starts.size());
+  for (size_t i = 0; i < axes.size(); ++i)
+    axes[i] = static_cast<int64_t>(i);
+  if (const Tensor* a = ctx.constant_input(3))
+    axes = a->to_int64_vector();
+  else if (ctx.node().has_input(3))
+    ctx.refuse("axes must be constant");
+  if (const Tensor* s = ctx.constant_input(4)) {
+    for (int64_t step : s->to_int64_vector())
+      if (step != 1) ctx.refuse("steps other than 1");
+  } else if (ctx.node().has_input(4)) {
+    ctx.refuse("steps must be constant");
+  }
+  // One Caffe Slice per cropped axis; the output shape (already inferred) gives each length.
+  std::string current = ctx.input_blob(0);
+  std::vector<int64_t> dims = in;
+  std::vector<std::pair<int64_t, int64_t>> crops;  // axis -> begin
+  for (size_t i = 0; i < axes.size(); ++i) {
+    const int64_t axis = positive_axis(ctx, axes[i], in.size());
+    int64_t begin = starts[i] < 0 ? starts[i] + in[axis] : starts[i];
+    begin = std::clamp<int64_t>(begin, 0, in[axis]);
+    if (out[axis] == in[axis]) continue;
+    crops.push_back({axis, begin});
+  }
+  if (crops.empty()) {
+    ctx.net().bind(ctx.node().outputs[0], current);
+    return;
+  }
+  for (size_t c = 0; c < crops.size(); ++c) {
+    const auto [axis, begin] = crops[c];
+    const int64_t length = out[axis];
+    const bool last = c + 1 == crops.size();
+    const std::string kept = last ? ctx.output_blob() : ctx.temp_blob("cropped");
+    std::vector<int64_t> points;
+    std::vector<std::string> tops;
+    if (begin > 0) {
+      points.push_back(begin);
+      tops.push_back("");
+    }
+    tops.push_back(kept);
+    if (begin + length < dims[axis]) {
+      points.push_back(begin + length);
+      tops.push_back("");
+    }
+    slice_layer(ctx, current, axis, points, tops);
+    dims[axis] = length;
+    current = kept;
+  }
+}
+
+void emit_reshape_to_output(NodeExport& ctx) {
+  const std::vector<int64_t> out = ctx.sizes(ctx.node().outputs[0]);
+  const std::vector<int64_t> in = ctx.sizes(ctx.node().inputs[0]);
+  if (ctx.node().op == "Flatten" && in.size() >= 2 && out.size() == 2 && out[0] == in[0] &&
+      AttrReader(ctx.node()).i("axis") == 1) {
+    ctx.layer("Flatten", {ctx.input_blob(0)}, {ctx.output_blob()});
+    return;
+  }
+  auto* p = ctx.layer("Reshape", {ctx.input_blob(0)}, {ctx.output_blob()})->mutable_reshape_param();
+  for (int64_t d : out)
+    p->mutable_shape()->add_dim(d);
+}
+
+void emit_identity(NodeExport& ctx) {
+  ctx.net().bind(ctx.node().outputs[0], ctx.input_blob(0));
+}
+
+void emit_transpose(NodeExport& ctx) {
+  const std::vector<int64_t> perm = AttrReader(ctx.node()).ints("perm");
+  const std::vector<int64_t> in = ctx.sizes(ctx.node().inputs[0]);
+  // A permutation that only moves size-1 axes keeps the element order: a Reshape.
+  std::vector<int64_t> moved;
+  for (int64_t a : perm)
+    if (in.at(a) != 1) moved.push_back(a);
+  if (std::is_sorted(moved.begin(), moved.end())) return emit_reshape_to_output(ctx);
+  ctx.refuse("Caffe 1.0 has no layer that permutes axes");
+}
+
+}  // namespace
+
+NodeEmitter find_tensor_emitter(const std::string& op) {
+  if (op == "Concat") return emit_concat;
+  if (op == "Softmax") return emit_softmax;
+  if (op == "Split") return emit_split;
+  if (op == "Slice") return emit_slice;
+  if (op == "Flatten" || op == "Reshape" || op == "Squeeze" || op == "Unsqueeze")
+    return emit_reshape_to_output;
+  if (op == "Identity" || op == "Dropout") return emit_identity;
+  if (op == "Transpose") return emit_transpose;
+  return nullptr;
+}
+
+}  // namespace nnport::caffe_export

@@ -1,0 +1,16 @@
+// IR rewrites the Caffe writer runs before emitting layers. Each keeps the graph's numbers
+// exactly (up to the one rounding noted in the file) or refuses naming the node.
+#pragma once
+
+#include "ir/graph.h"
+
+namespace nnport::caffe_export {
+
+// Asymmetric conv/pool pads, pooling rounding and average divisors (caffe_legalize_window.cpp).
+void legalize_windows(Graph& graph);
+
+// --fold-bn: BatchNormalization right after a Conv becomes the Conv's weights and bias
+// (caffe_legalize_fold_bn.cpp). Not bit-exact by nature (the user asked for it).
+void fold_batchnorm_into_conv(Graph& graph);
+
+}  // namespace nnport::caffe_export

@@ -1,0 +1,227 @@
+// Caffe writer: the legalization of what Caffe cannot express directly (asymmetric pads, floor
+// pooling, other average divisors, ReLU6 in caffe-1.0) is checked by running the legalized IR
+// against the original with the reference executor, and by the layers it writes.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "formats/caffe/caffe_writer.h"
+#include "ir/error.h"
+#include "ir/op_schema.h"
+#include "runtime/executor.h"
+
+namespace nnport {
+namespace {
+
+Graph single_node_graph(const std::vector<int64_t>& input_dims, Node node,
+                        std::map<std::string, Tensor> constants = {}) {
+  Graph g;
+  g.name = "test";
+  Value& x = g.add_value("x");
+  x.dtype = DType::Float32;
+  x.shape = Shape::from_sizes(input_dims);
+  g.inputs = {"x"};
+  for (auto& [name, t] : constants)
+    g.add_constant(name, t);
+  node.name = node.name.empty() ? "node" : node.name;
+  g.add_value(node.outputs[0]);
+  g.outputs = {node.outputs[0]};
+  g.nodes.push_back(std::move(node));
+  infer_shapes(g);
+  return g;
+}
+
+Tensor ramp(const std::vector<int64_t>& dims, float scale = 0.37f) {
+  Tensor t(DType::Float32, dims);
+  auto v = t.mutable_values<float>();
+  for (size_t i = 0; i < v.size(); ++i)
+    v[i] = std::sin(static_cast<float>(i) * scale) * 3.0f;
+  return t;
+}
+
+std::vector<std::string> layer_types(const CaffeNet& net) {
+  std::vector<std::string> types;
+  for (const auto& l : net.net.layer())
+    types.push_back(l.type());
+  return types;
+}
+
+// Runs the original and the legalized graph on the same input; returns the largest difference
+// relative to max(1, |reference|).
+double legalized_difference(const Graph& original, const CaffeNet& written) {
+  TensorMap feeds;
+  feeds["x"] = ramp(original.value("x").shape.sizes());
+  const Tensor want = run_graph(original, feeds).at(original.outputs[0]);
+  const Tensor got = run_graph(written.graph, feeds).at(original.outputs[0]);
+  EXPECT_EQ(want.dims(), got.dims());
+  if (want.dims() != got.dims()) return INFINITY;
+  double worst = 0;
+  auto a = want.values<float>(), b = got.values<float>();
+  for (size_t i = 0; i < a.size(); ++i)
+    worst =
+        std::max(worst, std::fabs(double(a[i]) - b[i]) / std::max(1.0, std::fabs(double(a[i]))));
+  return worst;
+}
+
+struct WindowCase {
+  std::string op;
+  std::vector<int64_t> input, kernel, strides, pads;
+  std::string rounding, divisor;
+  std::vector<std::string> expected_layers;
+};
+
+std::ostream& operator<<(std::ostream& os, const WindowCase& c) {
+  os << c.op << " in " << sizes_to_string(c.input) << " k " << sizes_to_string(c.kernel) << " s "
+     << sizes_to_string(c.strides) << " pads " << sizes_to_string(c.pads) << " " << c.rounding
+     << " " << c.divisor;
+  return os;
+}
+
+class CaffeWindowLegalization : public ::testing::TestWithParam<WindowCase> {};
+
+TEST_P(CaffeWindowLegalization, MatchesTheSourceAndUsesTheExpectedLayers) {
+  const WindowCase& c = GetParam();
+  Node node;
+  node.op = c.op;
+  node.inputs = {"x"};
+  node.outputs = {"y"};
+  node.attrs.set("strides", c.strides);
+  node.attrs.set("pads", c.pads);
+  std::map<std::string, Tensor> constants;
+  if (c.op == "Conv") {
+    constants["w"] = ramp({2, c.input[1], c.kernel[0], c.kernel[1]}, 0.11f);
+    constants["b"] = Tensor::from_vector<float>({2}, {0.5f, -0.25f});
+    node.inputs = {"x", "w", "b"};
+  } else {
+    node.attrs.set("kernel_shape", c.kernel);
+    node.attrs.set("rounding", c.rounding);
+    if (c.op == "AveragePool") node.attrs.set("divisor", c.divisor);
+  }
+  const Graph g = single_node_graph(c.input, node, constants);
+  const CaffeNet written = build_caffe_net(g, WriteOptions{});
+  EXPECT_EQ(layer_types(written), c.expected_layers);
+  // Conv, max pool and crops are exact; a divisor correction costs one rounding.
+  EXPECT_LE(legalized_difference(g, written), 2e-7);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, CaffeWindowLegalization,
+    ::testing::Values(
+        // TF SAME, stride 2 on an even size: pads (0, 1) -> pad 2, crop one leading output.
+        WindowCase{"Conv",
+                   {1, 2, 6, 6},
+                   {3, 3},
+                   {2, 2},
+                   {0, 0, 1, 1},
+                   "",
+                   "",
+                   {"Input", "Convolution", "Slice", "Silence", "Slice", "Silence"}},
+        // Symmetric pads need nothing.
+        WindowCase{
+            "Conv", {1, 1, 5, 5}, {3, 3}, {1, 1}, {1, 1, 1, 1}, "", "", {"Input", "Convolution"}},
+        // Floor pooling where Caffe rounds up: crop the extra trailing output.
+        WindowCase{"MaxPool",
+                   {1, 1, 6, 6},
+                   {3, 3},
+                   {2, 2},
+                   {0, 0, 0, 0},
+                   "floor",
+                   "",
+                   {"Input", "Pooling", "Slice", "Silence", "Slice", "Silence"}},
+        // TF SAME max pool 2x2/2 on an odd size: pad (0, 1) is Caffe's unpadded ceil.
+        WindowCase{"MaxPool",
+                   {1, 1, 5, 5},
+                   {2, 2},
+                   {2, 2},
+                   {0, 0, 1, 1},
+                   "floor",
+                   "",
+                   {"Input", "Pooling"}},
+        // TF SAME average pool: Caffe counts the padding, TF does not: a divisor map.
+        WindowCase{"AveragePool",
+                   {1, 1, 5, 5},
+                   {3, 3},
+                   {2, 2},
+                   {1, 1, 1, 1},
+                   "floor",
+                   "valid",
+                   {"Input", "Pooling", "Scale"}},
+        // Pads (0, 1) on 6: Caffe's unpadded ceil window at the end divides by 2 like TF.
+        WindowCase{"AveragePool",
+                   {1, 1, 6, 6},
+                   {3, 3},
+                   {2, 2},
+                   {0, 0, 1, 1},
+                   "floor",
+                   "valid",
+                   {"Input", "Pooling"}},
+        WindowCase{"AveragePool",
+                   {1, 1, 6, 6},
+                   {3, 3},
+                   {2, 2},
+                   {1, 1, 1, 1},
+                   "ceil",
+                   "kernel",
+                   {"Input", "Pooling", "Scale"}},
+        WindowCase{"AveragePool",
+                   {1, 1, 5, 5},
+                   {3, 3},
+                   {2, 2},
+                   {1, 1, 1, 1},
+                   "ceil",
+                   "padded",
+                   {"Input", "Pooling"}}));
+
+TEST(CaffeWriter, Relu6IsComposedExactlyInCaffe10AndIsClipInBvlcMaster) {
+  Node clip;
+  clip.op = "Clip";
+  clip.inputs = {"x", "lo", "hi"};
+  clip.outputs = {"y"};
+  const Graph g = single_node_graph(
+      {1, 2, 3, 3}, clip, {{"lo", Tensor::scalar<float>(0)}, {"hi", Tensor::scalar<float>(6)}});
+  const CaffeNet v1 = build_caffe_net(g, WriteOptions{});
+  EXPECT_EQ(layer_types(v1),
+            (std::vector<std::string>{"Input", "ReLU", "Power", "Power", "Eltwise", "Power"}));
+  WriteOptions master;
+  master.caffe_dialect = "bvlc-master";
+  EXPECT_EQ(layer_types(build_caffe_net(g, master)), (std::vector<std::string>{"Input", "Clip"}));
+}
+
+TEST(CaffeWriter, InexactDivisionIsRefusedNamingTheNode) {
+  Node div;
+  div.name = "scale_down";
+  div.op = "Div";
+  div.inputs = {"x", "three"};
+  div.outputs = {"y"};
+  const Graph g = single_node_graph({1, 2}, div, {{"three", Tensor::scalar<float>(3)}});
+  try {
+    build_caffe_net(g, WriteOptions{});
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.exit_code(), 2);
+    EXPECT_NE(std::string(e.what()).find("node 'scale_down' (Div)"), std::string::npos) << e.what();
+  }
+  div.name = "halve";
+  const Graph half = single_node_graph({1, 2}, div, {{"three", Tensor::scalar<float>(0.5f)}});
+  EXPECT_EQ(layer_types(build_caffe_net(half, WriteOptions{})),
+            (std::vector<std::string>{"Input", "Power"}));
+}
+
+TEST(CaffeWriter, UnknownDialectIsAUsageError) {
+  Node relu;
+  relu.op = "Relu";
+  relu.inputs = {"x"};
+  relu.outputs = {"y"};
+  const Graph g = single_node_graph({1, 2}, relu);
+  WriteOptions options;
+  options.caffe_dialect = "caffe-2";
+  try {
+    build_caffe_net(g, options);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.exit_code(), 1);
+  }
+}
+
+}  // namespace
+}  // namespace nnport
