@@ -1,0 +1,152 @@
+// Windowed ops on write: explicit per-side pads, and the pooling variants ONNX spells with
+// ceil_mode / count_include_pad. ONNX has IR rounding "floor" and "ceil" and divisors "valid"
+// and "padded"; the other variants are written as exact equivalents when the input size makes
+// one exist, else refused.
+#include <algorithm>
+
+#include "formats/onnx/downgrade_ops.h"
+#include "formats/onnx/node_error.h"
+#include "ir/ops/spatial.h"
+
+namespace nnport::onnx_format {
+
+namespace {
+
+struct PoolAxis {
+  int64_t in, k, s, d, pb, pe;
+  int64_t ke() const { return effective_kernel(k, d); }
+};
+
+// The per-axis parameters when the input's spatial sizes are known (empty otherwise).
+std::vector<PoolAxis> known_axes(const Node& node, DowngradeContext& ctx) {
+  const Shape& x = ctx.shape(node.inputs.at(0));
+  const auto kernel = node.attrs.get_ints("kernel_shape");
+  const size_t n = kernel.size();
+  if (!x.rank_known || x.rank() != n + 2) return {};
+  const auto strides = node.attrs.get_ints("strides");
+  const auto dilations = node.attrs.get_ints("dilations");
+  const auto pads = normalize_pads(node.attrs.get_ints("pads"), n);
+  std::vector<PoolAxis> axes;
+  for (size_t i = 0; i < n; ++i) {
+    if (!x.dims[i + 2].known()) return {};
+    axes.push_back({x.dims[i + 2].size, kernel[i], strides.empty() ? 1 : strides[i],
+                    dilations.empty() ? 1 : dilations[i], pads[i], pads[i + n]});
+  }
+  return axes;
+}
+
+bool windows_stay_inside_padding(const std::vector<PoolAxis>& axes, Rounding rounding) {
+  for (const auto& a : axes) {
+    const int64_t out = pool_output_size(a.in, a.k, a.s, a.d, a.pb, a.pe, rounding);
+    if ((out - 1) * a.s + a.ke() > a.in + a.pb + a.pe) return false;
+  }
+  return true;
+}
+
+// Divisor "kernel" with a window reaching past the end padding: pad explicitly with zeros far
+// enough that every window is whole, then average with no implicit padding, where every cell
+// counts.
+void pad_explicitly_for_kernel_divisor(Node& node, const std::vector<PoolAxis>& axes,
+                                       Rounding rounding, DowngradeContext& ctx) {
+  const size_t n = axes.size();
+  std::vector<int64_t> pads(2 * (n + 2), 0);
+  for (size_t i = 0; i < n; ++i) {
+    const auto& a = axes[i];
+    const int64_t out = pool_output_size(a.in, a.k, a.s, a.d, a.pb, a.pe, rounding);
+    pads[2 + i] = a.pb;
+    pads[n + 4 + i] = (out - 1) * a.s + a.ke() - a.in - a.pb;
+  }
+  const std::string padded = ctx.fresh_name(node.name + "_padded");
+  Node pad{ctx.fresh_name(node.name + "_pad"), "Pad", {node.inputs[0]}, {padded}, {}};
+  if (ctx.opset() < 11) {
+    pad.attrs.set("pads", pads);
+  } else {
+    const auto count = static_cast<int64_t>(pads.size());
+    pad.inputs.push_back(
+        ctx.add_constant(node.name + "_pads", Tensor::from_vector<int64_t>({count}, pads)));
+  }
+  ctx.emit(std::move(pad));
+  node.inputs[0] = padded;
+  node.attrs.set("pads", std::vector<int64_t>(2 * n, 0));
+}
+
+}  // namespace
+
+void downgrade_window_pads(Node& node, DowngradeContext& ctx) {
+  const std::string auto_pad = node.attrs.get_string("auto_pad", "NOTSET");
+  if (auto_pad != "NOTSET" && !auto_pad.empty()) {
+    node.attrs.erase("pads");  // input size unknown: ONNX derives the pads the same way
+    return;
+  }
+  node.attrs.erase("auto_pad");
+  if (!node.attrs.get_ints("pads").empty()) return;
+  // Always written per side, even when zero.
+  int64_t spatial = -1;
+  if (node.attrs.has("kernel_shape"))
+    spatial = static_cast<int64_t>(node.attrs.get_ints("kernel_shape").size());
+  else if (node.has_input(1) && ctx.shape(node.inputs[1]).rank_known)
+    spatial = static_cast<int64_t>(ctx.shape(node.inputs[1]).rank()) - 2;
+  if (spatial > 0) node.attrs.set("pads", std::vector<int64_t>(2 * spatial, 0));
+}
+
+void downgrade_pool(Node& node, DowngradeContext& ctx) {
+  const int opset = ctx.opset();
+  const bool average = node.op == "AveragePool";
+  downgrade_window_pads(node, ctx);
+  const bool auto_padded = node.attrs.has("auto_pad");
+  Rounding rounding = parse_rounding(node.attrs.get_string("rounding", "floor"));
+  AvgDivisor divisor = parse_avg_divisor(node.attrs.get_string("divisor", "valid"));
+  node.attrs.erase("rounding");
+  node.attrs.erase("divisor");
+
+  const auto dilations = node.attrs.get_ints("dilations");
+  const bool dilated =
+      std::any_of(dilations.begin(), dilations.end(), [](int64_t d) { return d != 1; });
+  if (dilated && opset < (average ? 19 : 10))
+    node_error(node, "dilated {} needs opset {} (writing {})", node.op, average ? 19 : 10, opset);
+  if (!dilated) node.attrs.erase("dilations");
+  if (node.outputs.size() > 1 && !node.outputs[1].empty() && opset < 8)
+    node_error(node, "the Indices output needs opset 8 (writing {})", opset);
+  if (auto_padded && (rounding != Rounding::Floor || divisor == AvgDivisor::Kernel))
+    node_error(node,
+               "auto_pad with rounding '{}' / divisor '{}' cannot be written before the "
+               "input size is known",
+               rounding_name(rounding), avg_divisor_name(divisor));
+
+  const std::vector<PoolAxis> axes = auto_padded ? std::vector<PoolAxis>{} : known_axes(node, ctx);
+  if (rounding == Rounding::CeilAll) {
+    // ceil_all differs from ONNX's ceil only by keeping a last window that starts in the end
+    // padding; when no such window exists the two are the same.
+    bool same = !axes.empty();
+    for (const auto& a : axes)
+      same = same && pool_output_size(a.in, a.k, a.s, a.d, a.pb, a.pe, Rounding::CeilAll) ==
+                         pool_output_size(a.in, a.k, a.s, a.d, a.pb, a.pe, Rounding::Ceil);
+    if (!same)
+      node_error(node,
+                 "rounding 'ceil_all' keeps a last window starting in the end padding, "
+                 "which ONNX drops (or the input size is unknown)");
+    rounding = Rounding::Ceil;
+  }
+  if (average && divisor == AvgDivisor::Kernel) {
+    // Windows that lie wholly inside the padded input divide by the full kernel under
+    // count_include_pad=1; with floor rounding they always do.
+    if (rounding == Rounding::Floor ||
+        (!axes.empty() && windows_stay_inside_padding(axes, rounding))) {
+      divisor = AvgDivisor::Padded;
+    } else if (!axes.empty()) {
+      pad_explicitly_for_kernel_divisor(node, axes, rounding, ctx);
+      rounding = Rounding::Floor;
+      divisor = AvgDivisor::Valid;
+    } else {
+      node_error(node, "divisor 'kernel' with rounding '{}' needs a known input size",
+                 rounding_name(rounding));
+    }
+  }
+  if (rounding == Rounding::Ceil) {
+    if (opset < 10) node_error(node, "ceil rounding needs opset 10 (writing {})", opset);
+    node.attrs.set("ceil_mode", int64_t{1});
+  }
+  if (average && divisor == AvgDivisor::Padded) node.attrs.set("count_include_pad", int64_t{1});
+}
+
+}  // namespace nnport::onnx_format
