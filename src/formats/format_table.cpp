@@ -2,11 +2,18 @@
 #include <vector>
 
 #include "formats/format.h"
+#include "formats/onnx/onnx_format.h"
 
 namespace nnport {
 
 namespace {
-const std::vector<Format> kFormats = {};
+const std::vector<Format> kFormats = {
+    {"onnx", {".onnx"},
+     "ONNX: reads opsets 7-21 (upgraded to the IR form); writes opset 7-21 (default 13, "
+     "--opset), weights streamed, external data on request or over 2 GB; written opsets <= 17 "
+     "pass onnx::checker (libonnx 1.12), 18-21 are not checked",
+     sniff_onnx, read_onnx, write_onnx},
+};
 }  // namespace
 
 std::span<const Format> all_formats() { return kFormats; }
