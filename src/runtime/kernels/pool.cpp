@@ -64,6 +64,22 @@ void for_each_window(const WindowGeometry& g, const std::vector<AxisWindows>& ax
   const int64_t out_count = g.out_count();
   for (int64_t index = 0; index < out_count; ++index) {
     cells.clear();
+    if (n == 2) {
+      // The common 2-D case without the general odometer (most of a pooling layer's cost).
+      const AxisWindows& rows = axes[0];
+      const AxisWindows& cols = axes[1];
+      for (int64_t jy = rows.lo[o[0]]; jy < rows.hi[o[0]]; ++jy) {
+        const int64_t row = (rows.start[o[0]] + jy * g.dilations[0]) * in_strides[0];
+        for (int64_t jx = cols.lo[o[1]]; jx < cols.hi[o[1]]; ++jx)
+          cells.push_back(row + cols.start[o[1]] + jx * g.dilations[1]);
+      }
+      visit(index, o, cells);
+      if (++o[1] == g.out[1]) {
+        o[1] = 0;
+        ++o[0];
+      }
+      continue;
+    }
     for (size_t a = 0; a < n; ++a)
       j[a] = axes[a].lo[o[a]];
     while (true) {
