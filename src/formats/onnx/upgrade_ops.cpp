@@ -77,6 +77,8 @@ const Tensor* constant_input(const Node& node, size_t index, UpgradeContext& ctx
 // Before opset 11 ONNX Runtime (and the backend tests) round nearest-neighbour source
 // coordinates down when upsampling and up when downsampling, per axis.
 std::string legacy_nearest_mode(const Node& node, const Tensor* scales) {
+  // Upsample's scales must be >= 1 (its spec), so it always rounds down.
+  if (!scales && node.op == "Upsample") return "floor";
   if (!scales)
     node_error(node, "nearest resize before opset 11 needs constant scales to pick its rounding");
   bool up = false, down = false;

@@ -221,6 +221,12 @@ class OnnxWriter {
     auto* graph = model.mutable_graph();
     *graph = graph_head_;
     graph->MergeFrom(graph_tail_);
+    // libonnx 1.12's checker wants a shape on every graph input and output, but a value of
+    // unknown rank has none to give (ONNX Runtime accepts the omission); check the rest.
+    for (auto* infos : {graph->mutable_input(), graph->mutable_output()})
+      for (auto& info : *infos)
+        if (info.type().has_tensor_type() && !info.type().tensor_type().has_shape())
+          info.mutable_type()->mutable_tensor_type()->mutable_shape();
     for (const auto& init : initializers_) {
       auto* t = graph->add_initializer();
       *t = init.header;
