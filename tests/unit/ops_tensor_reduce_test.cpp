@@ -81,6 +81,12 @@ TEST(OpsTensorReduce, IntegerReductions) {
   expect_tensor<int64_t>(run_op("ReduceL1", {x})[0], {1, 1}, {18});
 }
 
+TEST(OpsTensorReduce, BoolMaxIsAnyMinIsAll) {
+  const auto x = tensor<bool>({2, 2}, {true, false, false, false});
+  expect_tensor<bool>(run_op("ReduceMax", {x, ints({1})})[0], {2, 1}, {true, false});
+  expect_tensor<bool>(run_op("ReduceMin", {x, ints({0})})[0], {1, 2}, {false, false});
+}
+
 TEST(OpsTensorReduce, ArgMaxArgMin) {
   // [[1, 3, 3], [4, 0, 4]]
   const auto x = tensor<float>({2, 3}, {1, 3, 3, 4, 0, 4});

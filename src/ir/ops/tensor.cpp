@@ -34,19 +34,22 @@ void infer_concat(InferenceContext& ctx) {
   const int64_t axis = normalize_axis(ctx.attrs().i("axis"), rank);
   std::vector<Dim> dims(static_cast<size_t>(rank));
   dims[axis] = Dim(0);
+  bool seen_known_rank = false;
   for (size_t i = 0; i < ctx.input_count(); ++i) {
     const Shape& s = ctx.input_shape(i);
     if (!s.rank_known) {
       dims[axis] = Dim();
       continue;
     }
+    const bool first = !seen_known_rank;
+    seen_known_rank = true;
     for (int64_t d = 0; d < rank; ++d) {
       const Dim& in = s.dims[d];
       if (d == axis) {
         dims[d] = dims[d].known() && in.known() ? Dim(checked_add(dims[d].size, in.size)) : Dim();
         continue;
       }
-      if (i == 0 || (!dims[d].known() && in.known())) {
+      if (first || (!dims[d].known() && in.known())) {
         dims[d] = in;
       } else if (dims[d].known() && in.known() && dims[d].size != in.size) {
         model_error("Concat inputs disagree on dim {}: {} vs {}", d, dims[d].size, in.size);

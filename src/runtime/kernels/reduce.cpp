@@ -167,7 +167,9 @@ void run_reduce(KernelContext& ctx) {
   const ReducePlan plan = plan_reduction(x.dims(), axes, ctx.attrs().i("keepdims") != 0);
   constexpr bool float_only =
       Kind == ReduceKind::Mean || Kind == ReduceKind::L2 || Kind == ReduceKind::LogSumExp;
-  constexpr unsigned allowed = float_only ? kFloatTypes : kNumericTypes;
+  // Max and Min are defined on bool too (any / all).
+  constexpr bool bool_ok = Kind == ReduceKind::Max || Kind == ReduceKind::Min;
+  constexpr unsigned allowed = float_only ? kFloatTypes : (bool_ok ? kAllTypes : kNumericTypes);
   ctx.set_output(0, with_half_widened(x, [&](const Tensor& in) {
                    return dispatch_dtype<allowed>(in.dtype(), [&](auto tag) {
                      return reduce_typed<typename decltype(tag)::type>(in, plan, Kind);
