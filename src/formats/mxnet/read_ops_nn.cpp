@@ -1,0 +1,256 @@
+// Normalisation, activations, dense layers, softmax variants and inference no-ops.
+#include <cmath>
+#include <limits>
+
+#include "formats/mxnet/read_context.h"
+
+namespace nnport::mxnet {
+
+namespace {
+
+// fix_gamma (the default!) makes MXNet use 1 for gamma whatever the stored value
+// (SEMANTICS.md §5). At inference BatchNorm always uses the moving statistics.
+void read_batch_norm(ReadContext& ctx) {
+  const AttrText a = ctx.attrs();
+  if (a.integer("axis", 1) != 1) ctx.fail("axis {} is not supported (1 is)", a.str("axis", ""));
+  std::string gamma = ctx.param_input(1, "gamma");
+  if (a.boolean("fix_gamma", true)) {
+    const Tensor* stored = ctx.graph().constant(gamma);
+    Tensor ones(DType::Float32, stored->dims());
+    for (float& v : ones.mutable_values<float>())
+      v = 1.0f;
+    gamma = ctx.add_constant("fixed_gamma", ones);
+  }
+  Attributes attrs;
+  attrs.set("epsilon", static_cast<float>(a.number("eps", 1e-3)));
+  ctx.emit("BatchNormalization",
+           {ctx.input(0), gamma, ctx.param_input(2, "beta"), ctx.param_input(3, "moving_mean"),
+            ctx.param_input(4, "moving_var")},
+           {ctx.output()}, attrs);
+}
+
+void read_activation(ReadContext& ctx) {
+  const std::string type = ctx.attrs().str("act_type", "");
+  static const std::map<std::string, std::string> kOps = {
+      {"relu", "Relu"},         {"sigmoid", "Sigmoid"},   {"tanh", "Tanh"},
+      {"softrelu", "Softplus"}, {"softsign", "Softsign"},
+  };
+  const auto it = kOps.find(type);
+  if (it == kOps.end()) ctx.fail("act_type '{}' is not supported", type);
+  ctx.emit(it->second, {ctx.input(0)}, {ctx.output()});
+}
+
+// PReLU's gamma has one slope per channel (axis 1): reshaped to broadcast from axis 1.
+void read_leaky_relu(ReadContext& ctx) {
+  const AttrText a = ctx.attrs();
+  const std::string type = a.str("act_type", "leaky");
+  const std::string x = ctx.input(0);
+  Attributes attrs;
+  if (type == "leaky" || type == "rrelu") {
+    // rrelu draws the slope at training time; inference uses the mean of its range.
+    const float slope =
+        type == "leaky"
+            ? static_cast<float>(a.number("slope", 0.25))
+            : static_cast<float>((a.number("lower_bound", 0.125) + a.number("upper_bound", 0.334)) /
+                                 2);
+    attrs.set("alpha", slope);
+    ctx.emit("LeakyRelu", {x}, {ctx.output()}, attrs);
+  } else if (type == "elu") {
+    attrs.set("alpha", static_cast<float>(a.number("slope", 0.25)));
+    ctx.emit("Elu", {x}, {ctx.output()}, attrs);
+  } else if (type == "selu") {
+    ctx.emit("Selu", {x}, {ctx.output()});  // MXNet's constants are ONNX's defaults
+  } else if (type == "gelu") {
+    ctx.emit("Gelu", {x}, {ctx.output()});  // the erf form, as MXNet computes it
+  } else if (type == "prelu") {
+    std::string gamma = ctx.param_input(1, "gamma");
+    const Tensor* stored = ctx.graph().constant(gamma);
+    if (stored->element_count() > 1) {
+      const size_t rank = ctx.input_rank(0, "prelu's per-channel slope");
+      std::vector<int64_t> dims(rank > 1 ? rank - 1 : 1, 1);
+      dims[0] = stored->element_count();
+      gamma = ctx.add_constant("slope", stored->reshaped(dims));
+    }
+    ctx.emit("PRelu", {x, gamma}, {ctx.output()});
+  } else {
+    ctx.fail("act_type '{}' is not supported", type);
+  }
+}
+
+// flatten=True (default) flattens everything after axis 0; flatten=False applies the layer
+// to the last axis.
+void read_fully_connected(ReadContext& ctx) {
+  const AttrText a = ctx.attrs();
+  const int64_t hidden = a.integer("num_hidden", 0);
+  const std::string weight = ctx.param_input(1, "weight");
+  if (const Tensor* w = ctx.graph().constant(weight))
+    if (w->rank() != 2 || w->dims()[0] != hidden)
+      ctx.fail("weight '{}' has shape {}, which disagrees with num_hidden={}", weight,
+               sizes_to_string(w->dims()), hidden);
+  const bool has_bias = !a.boolean("no_bias", false);
+  const std::string bias = has_bias ? ctx.param_input(2, "bias") : "";
+  if (a.boolean("flatten", true)) {
+    const std::string flat = ctx.temp("flatten");
+    Attributes flatten_attrs;
+    flatten_attrs.set("axis", int64_t{1});
+    ctx.emit("Flatten", {ctx.input(0)}, {flat}, flatten_attrs);
+    Attributes gemm;
+    gemm.set("transB", int64_t{1});
+    std::vector<std::string> inputs = {flat, weight};
+    if (has_bias) inputs.push_back(bias);
+    ctx.emit("Gemm", inputs, {ctx.output()}, gemm);
+    return;
+  }
+  const std::string transposed = ctx.temp("weight_t");
+  Attributes perm;
+  perm.set("perm", std::vector<int64_t>{1, 0});
+  ctx.emit("Transpose", {weight}, {transposed}, perm);
+  if (!has_bias) {
+    ctx.emit("MatMul", {ctx.input(0), transposed}, {ctx.output()});
+    return;
+  }
+  const std::string product = ctx.temp("matmul");
+  ctx.emit("MatMul", {ctx.input(0), transposed}, {product});
+  ctx.emit("Add", {product, bias}, {ctx.output()});
+}
+
+void emit_softmax(ReadContext& ctx, const std::string& op, const std::string& x, int64_t axis,
+                  const std::string& out) {
+  Attributes attrs;
+  attrs.set("axis", axis);
+  ctx.emit(op, {x}, {out}, attrs);
+}
+
+// Softmax over everything after axis 0 (SoftmaxOutput without multi_output, SoftmaxActivation
+// mode "instance"): flatten, softmax, restore the shape.
+void emit_instance_softmax(ReadContext& ctx, const std::string& x) {
+  const Shape& shape = ctx.input_shape(0);
+  if (shape.rank_known && shape.rank() == 2)
+    return emit_softmax(ctx, "Softmax", x, 1, ctx.output());
+  const std::string flat = ctx.temp("flatten");
+  Attributes flatten_attrs;
+  flatten_attrs.set("axis", int64_t{1});
+  ctx.emit("Flatten", {x}, {flat}, flatten_attrs);
+  const std::string soft = ctx.temp("softmax");
+  emit_softmax(ctx, "Softmax", flat, 1, soft);
+  const std::string dims = ctx.temp("shape");
+  ctx.emit("Shape", {x}, {dims});
+  ctx.emit("Reshape", {soft, dims}, {ctx.output()});
+}
+
+void read_softmax_output(ReadContext& ctx) {
+  const AttrText a = ctx.attrs();
+  const std::string x = ctx.input(0);  // input 1 is the training label: unused at inference
+  if (a.boolean("multi_output", false)) return emit_softmax(ctx, "Softmax", x, 1, ctx.output());
+  if (a.boolean("preserve_shape", false)) return emit_softmax(ctx, "Softmax", x, -1, ctx.output());
+  emit_instance_softmax(ctx, x);
+}
+
+void read_softmax_activation(ReadContext& ctx) {
+  const std::string x = ctx.input(0);
+  if (ctx.attrs().str("mode", "instance") == "channel")
+    return emit_softmax(ctx, "Softmax", x, 1, ctx.output());
+  emit_instance_softmax(ctx, x);
+}
+
+// softmax / log_softmax: one axis (default -1), optional temperature.
+void read_axis_softmax(ReadContext& ctx, const std::string& op) {
+  const AttrText a = ctx.attrs();
+  if (a.boolean("use_length", false)) ctx.fail("use_length is not supported");
+  std::string x = ctx.input(0);
+  const double temperature = a.number("temperature", 1.0);
+  if (temperature != 1.0) {
+    const std::string scaled = ctx.temp("scaled");
+    ctx.emit("Div", {x, ctx.add_float_scalar("temperature", static_cast<float>(temperature))},
+             {scaled});
+    x = scaled;
+  }
+  emit_softmax(ctx, op, x, a.integer("axis", -1), ctx.output());
+}
+
+void read_softmax(ReadContext& ctx) {
+  read_axis_softmax(ctx, "Softmax");
+}
+void read_log_softmax(ReadContext& ctx) {
+  read_axis_softmax(ctx, "LogSoftmax");
+}
+
+// Training-only layers and gradient markers: the identity at inference.
+void read_identity(ReadContext& ctx) {
+  ctx.emit("Identity", {ctx.input(0)}, {ctx.output()});
+}
+
+// MXNet's clip needs both bounds.
+void read_clip(ReadContext& ctx) {
+  const AttrText a = ctx.attrs();
+  if (!a.has("a_min") || !a.has("a_max")) ctx.fail("clip needs a_min and a_max");
+  ctx.emit("Clip",
+           {ctx.input(0), ctx.add_float_scalar("min", static_cast<float>(a.number("a_min", 0))),
+            ctx.add_float_scalar("max", static_cast<float>(a.number("a_max", 0)))},
+           {ctx.output()});
+}
+
+void read_lrn(ReadContext& ctx) {
+  const AttrText a = ctx.attrs();
+  Attributes attrs;
+  attrs.set("alpha", static_cast<float>(a.number("alpha", 1e-4)));
+  attrs.set("beta", static_cast<float>(a.number("beta", 0.75)));
+  attrs.set("bias", static_cast<float>(a.number("knorm", 2.0)));
+  attrs.set("size", a.integer("nsize", 0));
+  ctx.emit("LRN", {ctx.input(0)}, {ctx.output()}, attrs);
+}
+
+void read_instance_norm(ReadContext& ctx) {
+  Attributes attrs;
+  attrs.set("epsilon", static_cast<float>(ctx.attrs().number("eps", 1e-3)));
+  ctx.emit("InstanceNormalization",
+           {ctx.input(0), ctx.param_input(1, "gamma"), ctx.param_input(2, "beta")}, {ctx.output()},
+           attrs);
+}
+
+// Nearest upsampling by an integer factor: out[i] = in[floor(i / scale)].
+void read_upsampling(ReadContext& ctx) {
+  const AttrText a = ctx.attrs();
+  if (a.str("sample_type", "") != "nearest")
+    ctx.fail("sample_type '{}' is not supported (nearest is)", a.str("sample_type", ""));
+  if (a.integer("num_args", 1) != 1) ctx.fail("num_args > 1 (summed upsampling) not supported");
+  const float scale = static_cast<float>(a.integer("scale", 1));
+  Attributes attrs;
+  attrs.set("mode", std::string("nearest"));
+  attrs.set("coordinate_transformation_mode", std::string("asymmetric"));
+  attrs.set("nearest_mode", std::string("floor"));
+  const std::string scales =
+      ctx.add_constant("scales", Tensor::from_vector<float>({4}, {1.0f, 1.0f, scale, scale}));
+  ctx.emit("Resize", {ctx.input(0), "", scales}, {ctx.output()}, attrs);
+}
+
+const OpReader kReaders[] = {
+    {"BatchNorm", read_batch_norm},
+    {"BatchNorm_v1", read_batch_norm},
+    {"Activation", read_activation},
+    {"LeakyReLU", read_leaky_relu},
+    {"FullyConnected", read_fully_connected},
+    {"SoftmaxOutput", read_softmax_output},
+    {"Softmax", read_softmax_output},
+    {"SoftmaxActivation", read_softmax_activation},
+    {"softmax", read_softmax},
+    {"log_softmax", read_log_softmax},
+    {"Dropout", read_identity},
+    {"BlockGrad", read_identity},
+    {"stop_gradient", read_identity},
+    {"identity", read_identity},
+    {"_copy", read_identity},
+    {"MakeLoss", read_identity},
+    {"clip", read_clip},
+    {"LRN", read_lrn},
+    {"InstanceNorm", read_instance_norm},
+    {"UpSampling", read_upsampling},
+};
+
+}  // namespace
+
+std::span<const OpReader> nn_readers() {
+  return kReaders;
+}
+
+}  // namespace nnport::mxnet

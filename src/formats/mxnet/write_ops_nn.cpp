@@ -1,0 +1,237 @@
+// BatchNormalization, activations, dense layers, softmax and friends.
+#include <cstring>
+#include <limits>
+
+#include "formats/mxnet/write_context.h"
+
+namespace nnport::mxnet {
+
+namespace {
+
+// [rows, cols] -> [cols, rows], any dtype.
+Tensor transpose_2d(const Tensor& t) {
+  const int64_t rows = t.dims()[0], cols = t.dims()[1];
+  Tensor out(t.dtype(), {cols, rows});
+  const size_t width = dtype_size(t.dtype());
+  const std::byte* src = t.raw();
+  std::byte* dst = out.mutable_raw();
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c)
+      std::memcpy(dst + (c * rows + r) * width, src + (r * cols + c) * width, width);
+  return out;
+}
+
+EntryRef stored_input(WriteContext& ctx, size_t i, std::string_view role) {
+  if (!ctx.constant(i)) ctx.fail("the {} must be a stored constant for MXNet", role);
+  return ctx.input(i);
+}
+
+// fix_gamma=False: MXNet's default (True) would replace the scale by 1.
+void emit_batch_norm(WriteContext& ctx) {
+  const Tensor* mean = ctx.constant(3);
+  const Tensor* var = ctx.constant(4);
+  if (!mean || !var) ctx.fail("the mean and variance must be constants (MXNet aux states)");
+  if (ctx.node().outputs.size() > 1)
+    for (size_t i = 1; i < ctx.node().outputs.size(); ++i)
+      if (!ctx.node().outputs[i].empty()) ctx.fail("training outputs are not supported");
+  ctx.emit("BatchNorm",
+           {ctx.input(0), stored_input(ctx, 1, "scale"), stored_input(ctx, 2, "bias"),
+            ctx.add_param("moving_mean", *mean, true), ctx.add_param("moving_var", *var, true)},
+           {{"eps", float_text(ctx.attrs().f("epsilon"))},
+            {"fix_gamma", "False"},
+            {"use_global_stats", "True"}},
+           {ctx.node().outputs[0]});
+}
+
+void emit_activation(WriteContext& ctx) {
+  static const std::map<std::string, std::string> kTypes = {
+      {"Relu", "relu"},         {"Sigmoid", "sigmoid"},   {"Tanh", "tanh"},
+      {"Softplus", "softrelu"}, {"Softsign", "softsign"},
+  };
+  ctx.emit("Activation", {ctx.input(0)}, {{"act_type", kTypes.at(ctx.node().op)}},
+           ctx.node().outputs);
+}
+
+void emit_leaky_relu(WriteContext& ctx) {
+  const std::string& op = ctx.node().op;
+  AttrMap attrs;
+  if (op == "LeakyRelu") {
+    attrs = {{"act_type", "leaky"}, {"slope", float_text(ctx.attrs().f("alpha"))}};
+  } else if (op == "Elu") {
+    attrs = {{"act_type", "elu"}, {"slope", float_text(ctx.attrs().f("alpha"))}};
+  } else if (op == "Selu") {
+    // MXNet's selu has fixed constants: those of the paper, which are ONNX's defaults.
+    if (ctx.attrs().has("alpha") || ctx.attrs().has("gamma"))
+      ctx.fail("MXNet's selu has fixed alpha and gamma");
+    attrs = {{"act_type", "selu"}};
+  } else {  // Gelu
+    if (ctx.attrs().s("approximate") != "none") ctx.fail("MXNet's gelu is the exact erf form");
+    attrs = {{"act_type", "gelu"}};
+  }
+  ctx.emit("LeakyReLU", {ctx.input(0)}, attrs, ctx.node().outputs);
+}
+
+// MXNet's prelu slope is one value per channel (axis 1) or one value for all.
+void emit_prelu(WriteContext& ctx) {
+  const Tensor* slope = ctx.constant(1);
+  if (!slope) ctx.fail("the slope must be a constant");
+  const Shape& x = ctx.input_shape(0);
+  const int64_t count = slope->element_count();
+  bool per_channel = count == 1;
+  if (!per_channel && x.rank_known && x.rank() >= 2 && x.dims[1].known() &&
+      x.dims[1].size == count) {
+    // The slope must vary along axis 1 only: its dims, aligned right to x, are 1 elsewhere.
+    const size_t offset = x.rank() - slope->rank();
+    per_channel = slope->rank() <= x.rank() && offset <= 1;
+    for (size_t d = 0; per_channel && d < slope->rank(); ++d)
+      per_channel = (offset + d == 1) ? slope->dims()[d] == count : slope->dims()[d] == 1;
+  }
+  if (!per_channel)
+    ctx.fail("slope of shape {} is not per-channel", sizes_to_string(slope->dims()));
+  ctx.emit("LeakyReLU", {ctx.input(0), ctx.add_param("gamma", slope->reshaped({count}))},
+           {{"act_type", "prelu"}}, ctx.node().outputs);
+}
+
+// Missing bounds become the float extremes: exact for every finite input.
+void emit_clip(WriteContext& ctx) {
+  auto bound = [&](size_t i, float fallback) {
+    if (!ctx.node().has_input(i)) return fallback;
+    const std::vector<float> v = ctx.constant_floats(i, i == 1 ? "minimum" : "maximum");
+    if (v.size() != 1) ctx.fail("clip bounds must be scalars");
+    return v[0];
+  };
+  const float lo = bound(1, std::numeric_limits<float>::lowest());
+  const float hi = bound(2, std::numeric_limits<float>::max());
+  ctx.emit("clip", {ctx.input(0)}, {{"a_min", float_text(lo)}, {"a_max", float_text(hi)}},
+           ctx.node().outputs);
+}
+
+// Gemm(A, B, C) with alpha = beta = 1 and A not transposed: FullyConnected, whose weight is
+// [num_hidden, K] (B transposed).
+void emit_gemm(WriteContext& ctx) {
+  const AttrReader a = ctx.attrs();
+  if (a.f("alpha") != 1.0f || a.f("beta") != 1.0f || a.i("transA") != 0)
+    ctx.fail("only alpha = beta = 1 without transA maps to FullyConnected");
+  const Tensor* b = ctx.constant(1);
+  EntryRef weight;
+  int64_t hidden = 0;
+  if (b) {
+    const Tensor w = a.i("transB") ? *b : transpose_2d(*b);
+    hidden = w.dims()[0];
+    weight = a.i("transB") ? ctx.input(1) : ctx.add_param("weight", w);
+  } else {
+    if (!a.i("transB")) ctx.fail("a computed B needs transB = 1");
+    const Shape& s = ctx.input_shape(1);
+    if (!s.rank_known || !s.dims[0].known()) ctx.fail("the output width is unknown");
+    hidden = s.dims[0].size;
+    weight = ctx.input(1);
+  }
+  std::vector<EntryRef> inputs = {ctx.input(0), weight};
+  const Tensor* c = ctx.constant(2);
+  const bool bias_fits = c && c->element_count() == hidden;
+  if (bias_fits) inputs.push_back(ctx.add_param("bias", c->reshaped({hidden})));
+  AttrMap attrs = {{"num_hidden", std::to_string(hidden)},
+                   {"no_bias", bool_text(!bias_fits)},
+                   {"flatten", "True"}};
+  if (bias_fits || !ctx.node().has_input(2)) {
+    ctx.emit("FullyConnected", inputs, attrs, ctx.node().outputs);
+    return;
+  }
+  const EntryRef product = ctx.emit_helper("fc", "FullyConnected", inputs, attrs);
+  ctx.emit("broadcast_add", {product, ctx.input(2)}, {}, ctx.node().outputs);
+}
+
+// MatMul by a constant [K, N] matrix: FullyConnected over the last axis.
+void emit_matmul(WriteContext& ctx) {
+  const Tensor* b = ctx.constant(1);
+  if (b && b->rank() == 2) {
+    ctx.emit(
+        "FullyConnected", {ctx.input(0), ctx.add_param("weight", transpose_2d(*b))},
+        {{"num_hidden", std::to_string(b->dims()[1])}, {"no_bias", "True"}, {"flatten", "False"}},
+        ctx.node().outputs);
+    return;
+  }
+  const Shape& x = ctx.input_shape(0);
+  const Shape& y = ctx.input_shape(1);
+  if (!x.rank_known || !y.rank_known || x.rank() != y.rank() || x.rank() < 2)
+    ctx.fail("computed operands need equal ranks >= 2 (dot / batch_dot)");
+  ctx.emit(x.rank() == 2 ? "dot" : "batch_dot", {ctx.input(0), ctx.input(1)}, {},
+           ctx.node().outputs);
+}
+
+void emit_softmax(WriteContext& ctx) {
+  ctx.emit(ctx.node().op == "Softmax" ? "softmax" : "log_softmax", {ctx.input(0)},
+           {{"axis", std::to_string(ctx.attrs().i("axis"))}}, ctx.node().outputs);
+}
+
+void emit_identity(WriteContext& ctx) {
+  ctx.emit("identity", {ctx.input(0)}, {}, {ctx.node().outputs[0]});
+}
+
+void emit_lrn(WriteContext& ctx) {
+  const AttrReader a = ctx.attrs();
+  ctx.emit("LRN", {ctx.input(0)},
+           {{"alpha", float_text(a.f("alpha"))},
+            {"beta", float_text(a.f("beta"))},
+            {"knorm", float_text(a.f("bias"))},
+            {"nsize", std::to_string(a.i("size"))}},
+           ctx.node().outputs);
+}
+
+void emit_instance_norm(WriteContext& ctx) {
+  ctx.emit("InstanceNorm",
+           {ctx.input(0), stored_input(ctx, 1, "scale"), stored_input(ctx, 2, "bias")},
+           {{"eps", float_text(ctx.attrs().f("epsilon"))}}, ctx.node().outputs);
+}
+
+// Nearest resize by one integer factor on H and W with floor rounding of asymmetric
+// coordinates: out[i] = in[floor(i / s)], which is UpSampling.
+void emit_resize(WriteContext& ctx) {
+  const AttrReader a = ctx.attrs();
+  if (a.s("mode") != "nearest" || a.s("coordinate_transformation_mode") != "asymmetric" ||
+      a.s("nearest_mode") != "floor")
+    ctx.fail("only nearest / asymmetric / floor resizing maps to UpSampling");
+  const Shape& in = ctx.input_shape(0);
+  const Shape& out = ctx.output_shape();
+  if (!in.fully_known() || !out.fully_known() || in.rank() != 4)
+    ctx.fail("UpSampling needs known 4-d shapes");
+  const std::vector<int64_t> i = in.sizes(), o = out.sizes();
+  if (i[0] != o[0] || i[1] != o[1] || o[2] % i[2] != 0 || o[3] % i[3] != 0 ||
+      o[2] / i[2] != o[3] / i[3])
+    ctx.fail("{} -> {} is not one integer factor on H and W", in.to_string(), out.to_string());
+  ctx.emit("UpSampling", {ctx.input(0)},
+           {{"scale", std::to_string(o[2] / i[2])}, {"sample_type", "nearest"}, {"num_args", "1"}},
+           ctx.node().outputs);
+}
+
+const OpEmitter kEmitters[] = {
+    {"BatchNormalization", emit_batch_norm},
+    {"Relu", emit_activation},
+    {"Sigmoid", emit_activation},
+    {"Tanh", emit_activation},
+    {"Softplus", emit_activation},
+    {"Softsign", emit_activation},
+    {"LeakyRelu", emit_leaky_relu},
+    {"Elu", emit_leaky_relu},
+    {"Selu", emit_leaky_relu},
+    {"Gelu", emit_leaky_relu},
+    {"PRelu", emit_prelu},
+    {"Clip", emit_clip},
+    {"Gemm", emit_gemm},
+    {"MatMul", emit_matmul},
+    {"Softmax", emit_softmax},
+    {"LogSoftmax", emit_softmax},
+    {"Identity", emit_identity},
+    {"Dropout", emit_identity},
+    {"LRN", emit_lrn},
+    {"InstanceNormalization", emit_instance_norm},
+    {"Resize", emit_resize},
+};
+
+}  // namespace
+
+std::span<const OpEmitter> nn_emitters() {
+  return kEmitters;
+}
+
+}  // namespace nnport::mxnet
