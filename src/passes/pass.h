@@ -37,5 +37,6 @@ void resolve_auto_pad(Graph& graph, const PassOptions& options);   // resolve_au
 void fold_constants(Graph& graph, const PassOptions& options);     // fold_constants.cpp
 void remove_identities(Graph& graph, const PassOptions& options);  // remove_identities.cpp
 void remove_dead_code(Graph& graph, const PassOptions& options);   // remove_dead_code.cpp
+void sink_transposes(Graph& graph, const PassOptions& options);    // sink_transposes.cpp
 
 }  // namespace nnport

@@ -12,6 +12,8 @@ const std::vector<Pass> kStandardPasses = {
     {"resolve_auto_pad", "turn SAME/VALID auto_pad into explicit per-side pads", resolve_auto_pad},
     {"fold_constants", "evaluate nodes whose inputs are all constant", fold_constants},
     {"remove_identities", "bypass Identity and inference-mode Dropout", remove_identities},
+    {"sink_transposes", "move Transposes down and cancel them in pairs (channels-last sources)",
+     sink_transposes},
     {"remove_dead_code", "drop nodes and values no output depends on", remove_dead_code},
     {"infer_shapes", "infer shapes again after the rewrites", infer_shapes_pass},
 };

@@ -9,6 +9,8 @@
 #include "formats/tensorflow/tf_tensor.h"
 #include "ir/ops/spatial.h"
 
+#include <set>
+
 namespace nnport::tf {
 
 namespace {
@@ -99,18 +101,38 @@ struct DilatedPattern {
 // SpaceToBatchND(x, block, paddings) -> conv (VALID, stride 1) -> BatchToSpaceND(block, crops)
 // computes a dilated convolution of x with pads (paddings - crops); that is exact whenever both
 // differences are non-negative.
-std::optional<DilatedPattern> match_dilated(NodeConverter& c, Importer& importer) {
-  const NodeDef* stb = c.producer(0);
+// Whether a conv node is stride 1, dilation 1, VALID: the only form the pattern produces.
+bool plain_valid_conv(const NodeDef& conv) {
+  const auto& attrs = conv.attr();
+  auto all_ones = [&](const std::string& name) {
+    auto it = attrs.find(name);
+    if (it == attrs.end()) return name == "dilations";
+    for (int64_t v : it->second.list().i())
+      if (v != 1) return false;
+    return true;
+  };
+  auto padding = attrs.find("padding");
+  return padding != attrs.end() && padding->second.s() == "VALID" && all_ones("strides") &&
+         all_ones("dilations");
+}
+
+std::optional<DilatedPattern> match_dilated_at(Importer& importer, const NodeDef& conv) {
+  static const std::set<std::string> kConvOps = {"Conv2D", "_FusedConv2D", "DepthwiseConv2dNative",
+                                                 "FusedDepthwiseConv2dNative"};
+  if (!kConvOps.count(conv.op()) || conv.input_size() < 2 || !plain_valid_conv(conv))
+    return std::nullopt;
+  const NodeDef* stb = importer.node_def(normalize_tensor_name(conv.input(0)));
   if (!stb || stb->op() != "SpaceToBatchND" || stb->input_size() < 3) return std::nullopt;
-  const auto consumers = c.consumers();
+  const auto& consumers = importer.consumers(conv.name());
   if (consumers.size() != 1 || consumers[0]->op() != "BatchToSpaceND" ||
       consumers[0]->input_size() < 3)
     return std::nullopt;
   const NodeDef* bts = consumers[0];
-  const Tensor* block = importer.graph().constant(importer.value_of(stb->input(1)));
-  const Tensor* paddings = importer.graph().constant(importer.value_of(stb->input(2)));
-  const Tensor* block2 = importer.graph().constant(importer.value_of(bts->input(1)));
-  const Tensor* crops = importer.graph().constant(importer.value_of(bts->input(2)));
+  auto constant = [&](const std::string& tensor) { return importer.constant_of(tensor); };
+  const Tensor* block = constant(stb->input(1));
+  const Tensor* paddings = constant(stb->input(2));
+  const Tensor* block2 = constant(bts->input(1));
+  const Tensor* crops = constant(bts->input(2));
   if (!block || !paddings || !block2 || !crops) return std::nullopt;
   const auto b = block->to_int64_vector(), b2 = block2->to_int64_vector();
   const auto p = paddings->to_int64_vector(), cr = crops->to_int64_vector();
@@ -140,11 +162,10 @@ void convert_conv(NodeConverter& c, Importer& importer, ConvKind kind) {
   Padding padding = read_padding(c, nhwc);
   std::string input = c.input(0);
 
-  const std::optional<DilatedPattern> dilated =
-      (strides == std::vector<int64_t>{1, 1} && dilations == std::vector<int64_t>{1, 1} &&
-       !padding.same && padding.pads == std::vector<int64_t>{0, 0, 0, 0})
-          ? match_dilated(c, importer)
-          : std::nullopt;
+  const std::optional<DilatedPattern> dilated = match_dilated_at(importer, c.def());
+  const NodeDef* producer = c.producer(0);
+  if (!dilated && producer && producer->op() == "SpaceToBatchND")
+    c.fail("reads SpaceToBatchND '{}' outside the dilated-convolution pattern", producer->name());
   if (dilated) {
     input = dilated->input;
     dilations = {dilated->dilation_h, dilated->dilation_w};
@@ -283,12 +304,34 @@ void conv2d_backprop_input(NodeConverter& c) {
   convert_conv_backprop_input(c, c.importer());
 }
 
+// SpaceToBatchND and BatchToSpaceND exist only as TF's lowering of a dilated convolution; the
+// convolution between them converts the whole pattern (see match_dilated_at). The SpaceToBatchND
+// output is never read as a value: every consumer is checked to be such a convolution.
+void space_to_batch(NodeConverter& c) {
+  for (const NodeDef* consumer : c.consumers())
+    if (!match_dilated_at(c.importer(), *consumer))
+      c.fail(
+          "only supported as SpaceToBatchND -> Conv2D/DepthwiseConv2dNative (VALID, stride 1) "
+          "-> BatchToSpaceND with constant blocks and crops no larger than the paddings; "
+          "'{}' ({}) breaks the pattern",
+          consumer->name(), consumer->op());
+  c.alias(0, c.input(0));
+}
+
+void batch_to_space(NodeConverter& c) {
+  c.fail(
+      "only supported after a convolution of the dilated-convolution pattern "
+      "(SpaceToBatchND -> Conv2D/DepthwiseConv2dNative -> BatchToSpaceND)");
+}
+
 const std::vector<OpConverter> kConverters = {
     {"Conv2D", conv2d},
     {"_FusedConv2D", conv2d},
     {"DepthwiseConv2dNative", depthwise},
     {"FusedDepthwiseConv2dNative", depthwise},
     {"Conv2DBackpropInput", conv2d_backprop_input},
+    {"SpaceToBatchND", space_to_batch},
+    {"BatchToSpaceND", batch_to_space},
 };
 }  // namespace
 

@@ -1,5 +1,4 @@
-// Image ops: ResizeBilinear / ResizeNearestNeighbor, DepthToSpace, SpaceToDepth, and the
-// SpaceToBatchND / BatchToSpaceND pair (only as the dilated-conv pattern ops_conv.cpp folds).
+// Image ops: ResizeBilinear / ResizeNearestNeighbor, DepthToSpace, SpaceToDepth.
 //
 // Resize coordinate rules (SEMANTICS.md §5; tfjs's kernels compute the same):
 //   bilinear: align_corners -> align_corners, half_pixel_centers -> half_pixel (TF clamps the
@@ -53,16 +52,11 @@ void depth_space(NodeConverter& c) {
   if (nhwc) to_channels_last(c, y, c.output(0));
 }
 
-void space_batch(NodeConverter& c) {
-  c.fail(
-      "only supported around a convolution (the dilated-convolution pattern "
-      "SpaceToBatchND -> Conv2D/DepthwiseConv2dNative -> BatchToSpaceND)");
-}
-
 const std::vector<OpConverter> kConverters = {
-    {"ResizeBilinear", resize},      {"ResizeNearestNeighbor", resize},
-    {"DepthToSpace", depth_space},   {"SpaceToDepth", depth_space},
-    {"SpaceToBatchND", space_batch}, {"BatchToSpaceND", space_batch},
+    {"ResizeBilinear", resize},
+    {"ResizeNearestNeighbor", resize},
+    {"DepthToSpace", depth_space},
+    {"SpaceToDepth", depth_space},
 };
 
 }  // namespace

@@ -87,6 +87,16 @@ std::string Importer::value_of(const std::string& tf_tensor) const {
   return it->second;
 }
 
+const Tensor* Importer::constant_of(const std::string& tf_tensor) {
+  const TensorRef ref = parse_ref(tf_tensor);
+  if (auto it = tensor_values_.find(key(ref.node, ref.index)); it != tensor_values_.end())
+    return graph_.constant(it->second);
+  auto node = nodes_.find(ref.node);
+  if (node == nodes_.end() || node->second->op() != "Const" || ref.index != 0) return nullptr;
+  convert_const(*node->second);
+  return graph_.constant(value_of(tf_tensor));
+}
+
 std::string Importer::output_value(const NodeDef& node, size_t k) {
   const std::string& k_key = key(node.name(), k);
   auto it = tensor_values_.find(k_key);
@@ -120,26 +130,27 @@ void Importer::infer_node_shapes(const Node& node) {
   schema->infer(ctx);
 }
 
-std::vector<std::string> Importer::select_outputs() const {
-  std::vector<std::string> outputs;
+std::vector<Importer::OutputSpec> Importer::select_outputs() const {
+  std::vector<OutputSpec> outputs;
   if (!options_.read.outputs.empty()) {
+    // The graph output keeps the spelling the user gave ("prob:0" stays "prob:0").
     for (const std::string& name : options_.read.outputs) {
       const std::string n = normalize_tensor_name(name);
       if (!nodes_.count(parse_ref(n).node))
         usage_error("--output '{}': the graph has no node '{}'", name, parse_ref(n).node);
-      outputs.push_back(n);
+      outputs.push_back({n, name});
     }
     return outputs;
   }
   if (!options_.outputs.empty()) {
     for (const std::string& name : options_.outputs)
-      outputs.push_back(normalize_tensor_name(name));
+      outputs.push_back({normalize_tensor_name(name), normalize_tensor_name(name)});
     return outputs;
   }
   for (const NodeDef& node : graph_def_.node()) {
     if (consumers(node.name()).empty() && !is_side_effect_only(node.op()) && node.op() != "Const" &&
         node.op() != "Placeholder")
-      outputs.push_back(node.name());
+      outputs.push_back({node.name(), node.name()});
   }
   if (outputs.empty()) model_error("{}: the graph has no output node", options_.file);
   return outputs;
@@ -261,7 +272,10 @@ void Importer::convert_const(NodeDef& node) {
 
 void Importer::convert(NodeDef& node) {
   if (node.op() == "Placeholder") return convert_placeholder(node);
-  if (node.op() == "Const") return convert_const(node);
+  if (node.op() == "Const") {
+    if (tensor_values_.count(key(node.name(), 0))) return;  // converted early (constant_of)
+    return convert_const(node);
+  }
   if (auto it = fused_.find(node.name()); it != fused_.end()) return alias(node, 0, it->second);
   std::vector<std::string> inputs;
   for (const std::string& input : node.input())
@@ -271,26 +285,28 @@ void Importer::convert(NodeDef& node) {
 }
 
 Graph Importer::run() {
-  const std::vector<std::string> outputs = select_outputs();
-  const std::vector<const NodeDef*> order = needed_nodes_in_order(outputs);
+  const std::vector<OutputSpec> outputs = select_outputs();
+  std::vector<std::string> tensors;
+  for (const OutputSpec& out : outputs)
+    tensors.push_back(out.tensor);
+  const std::vector<const NodeDef*> order = needed_nodes_in_order(tensors);
   refuse_unsupported(order);
   try {
     for (const NodeDef* node : order)
       convert(*nodes_.at(node->name()));
   } catch (const Error& e) {
-    rethrow_with_context(e, options_.file);
+    rethrow_with_context(e, options_.file + ": ");
   }
-  for (const std::string& out : outputs) {
-    const std::string value = value_of(out);
-    if (value != out && !graph_.has_value(out)) {
-      // The output was aliased (Identity): name it as the user knows it.
-      add_node(Node{fresh_name(out + "/output"), "Identity", {value}, {out}, {}});
-    } else if (value != out) {
-      add_node(Node{fresh_name(out + "/output"), "Identity", {value}, {fresh_name(out)}, {}});
-      graph_.outputs.push_back(graph_.nodes.back().outputs[0]);
-      continue;
+  for (const OutputSpec& out : outputs) {
+    const std::string value = value_of(out.tensor);
+    std::string name = out.name;
+    if (value != name) {
+      // Aliased (Identity) or spelled "name:0": an Identity gives it the name users know.
+      if (graph_.has_value(name)) name = fresh_name(name);
+      used_names_.insert(name);
+      add_node(Node{fresh_name(out.name + "/output"), "Identity", {value}, {name}, {}});
     }
-    graph_.outputs.push_back(out);
+    graph_.outputs.push_back(name);
   }
   graph_.metadata["source_format"] = options_.source_format;
   graph_.metadata["source_layout"] = "tensorflow (NHWC unless data_format says NCHW)";

@@ -38,6 +38,9 @@ class Importer {
   // Used by NodeConverter.
   Graph& graph() { return graph_; }
   std::string value_of(const std::string& tf_tensor) const;  // "node" / "node:k"
+  // The constant a TF tensor holds, converting its Const node early if needed; nullptr when it
+  // is not a constant.
+  const Tensor* constant_of(const std::string& tf_tensor);
   std::string output_value(const NodeDef& node, size_t k);
   void alias(const NodeDef& node, size_t k, const std::string& value);
   std::string fresh_name(const std::string& base);
@@ -53,8 +56,12 @@ class Importer {
     std::string node;
     size_t index = 0;
   };
+  struct OutputSpec {
+    std::string tensor;  // normalized TF tensor name
+    std::string name;    // the graph output's name
+  };
   static TensorRef parse_ref(const std::string& input);
-  std::vector<std::string> select_outputs() const;
+  std::vector<OutputSpec> select_outputs() const;
   std::vector<const NodeDef*> needed_nodes_in_order(const std::vector<std::string>& outputs);
   void refuse_unsupported(const std::vector<const NodeDef*>& nodes) const;
   void convert_placeholder(const NodeDef& node);
