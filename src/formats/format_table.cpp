@@ -2,6 +2,7 @@
 #include <vector>
 
 #include "formats/format.h"
+#include "formats/mxnet/mxnet.h"
 #include "formats/onnx/onnx_format.h"
 #include "formats/tensorflow/tf_format.h"
 
@@ -20,6 +21,14 @@ const std::vector<Format> kFormats = {
      "TF.js graph model: model.json (or its folder) + weight shards; float32, float16 and "
      "uint8/uint16-quantized weights (reads)",
      sniff_tfjs, read_tfjs, nullptr},
+    {"mxnet", {"-symbol.json"},
+     "MXNet checkpoint / Gluon export: NAME-symbol.json + NAME-EPOCH.params (reads the highest "
+     "epoch beside it; writes NAME-0000.params)",
+     mxnet::sniff_symbol_file, mxnet::read_model, mxnet::write_model},
+    {"mxnet-code", {".py"},
+     "MXNet as an editable Python script of mx.sym calls (writes NAME.py + NAME-symbol.json + "
+     "NAME-0000.params)",
+     nullptr, nullptr, mxnet::write_python_code},
 };
 }  // namespace
 
