@@ -253,16 +253,21 @@ void emit_binary(NodeExport& ctx) {
     return;
   }
   const Placement p = place_operand(ctx, constant->dims(), out);
-  pb::LayerParameter* l = ctx.layer(kind == "Mul" ? "Scale" : "Bias", {x}, {ctx.output_blob()});
-  const auto axis = static_cast<int32_t>(p.axis);
-  const auto num_axes = static_cast<int32_t>(p.dims.size());
+  // A constant addend is written as Scale by ones with a bias (x * 1 + b is exactly x + b):
+  // OpenCV 4.6 has no Bias layer.
+  pb::LayerParameter* l = ctx.layer("Scale", {x}, {ctx.output_blob()});
+  auto* sp = l->mutable_scale_param();
+  if (p.axis != 1) sp->set_axis(static_cast<int32_t>(p.axis));
+  if (p.dims.size() != 1) sp->set_num_axes(static_cast<int32_t>(p.dims.size()));
   if (kind == "Mul") {
-    if (axis != 1) l->mutable_scale_param()->set_axis(axis);
-    if (num_axes != 1) l->mutable_scale_param()->set_num_axes(num_axes);
-  } else {
-    if (axis != 1) l->mutable_bias_param()->set_axis(axis);
-    if (num_axes != 1) l->mutable_bias_param()->set_num_axes(num_axes);
+    ctx.net().add_blob(l, values, p.dims);
+    return;
   }
+  sp->set_bias_term(true);
+  Tensor ones(DType::Float32, p.dims);
+  for (float& v : ones.mutable_values<float>())
+    v = 1.0f;
+  ctx.net().add_blob(l, ones, p.dims);
   ctx.net().add_blob(l, values, p.dims);
 }
 

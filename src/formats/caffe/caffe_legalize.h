@@ -9,6 +9,13 @@ namespace nnport::caffe_export {
 // Asymmetric conv/pool pads, pooling rounding and average divisors (caffe_legalize_window.cpp).
 void legalize_windows(Graph& graph);
 
+// 4-D graph inputs/outputs reached through layout Transposes (channels-last sources) become NCHW
+// Caffe blobs (caffe_legalize_layout.cpp). Returns whether any was absorbed.
+bool absorb_layout_transposes(Graph& graph);
+
+// Bias Adds after Conv / Gemm / 2-D MatMul become the layer's bias (caffe_legalize_fuse.cpp).
+void fuse_bias_adds(Graph& graph);
+
 // --fold-bn: BatchNormalization right after a Conv becomes the Conv's weights and bias
 // (caffe_legalize_fold_bn.cpp). Not bit-exact by nature (the user asked for it).
 void fold_batchnorm_into_conv(Graph& graph);

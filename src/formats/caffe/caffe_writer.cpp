@@ -89,7 +89,9 @@ CaffeNet build_caffe_net(const Graph& source, const WriteOptions& options) {
   result.graph = source;
   Graph& graph = result.graph;
   infer_shapes(graph);
+  result.nchw_io = absorb_layout_transposes(graph);
   if (options.fold_batchnorm) fold_batchnorm_into_conv(graph);
+  fuse_bias_adds(graph);
   legalize_windows(graph);
   check_emitters(graph);
   NetBuilder net(graph, dialect);

@@ -22,6 +22,7 @@ struct CaffeNet {
   Graph graph;
   nnport::caffe::NetParameter net;
   std::vector<std::vector<caffe_io::BlobToWrite>> blobs;
+  bool nchw_io = false;  // channels-last 4-D inputs/outputs of the source are NCHW here
 };
 CaffeNet build_caffe_net(const Graph& graph, const WriteOptions& options);
 
