@@ -1,0 +1,224 @@
+#!/usr/bin/python3
+"""End-to-end tests of the nnport command line: exit codes, the one-line error message, and that
+a failed command leaves no output or temporary file behind.
+
+Usage: test_cli.py PATH/TO/nnport   (run by ctest, label `cli`; needs Debian's python3-onnx and
+python3-numpy, so run it with /usr/bin/python3)
+"""
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+NNPORT = None  # set from argv in main
+
+
+def run(*args, cwd=None):
+    proc = subprocess.run([NNPORT, *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def small_model(weight=None, ops=("Relu",), missing_weight=False):
+    """x[1,2,4,4] -> Conv 1x1 (w, b) -> ops... -> y, opset 13."""
+    w = weight if weight is not None else np.arange(4, dtype=np.float32).reshape(2, 2, 1, 1) / 4
+    inits = [numpy_helper.from_array(np.array([0.5, -0.5], np.float32), "b")]
+    if not missing_weight:
+        inits.append(numpy_helper.from_array(w, "w"))
+    nodes = [helper.make_node("Conv", ["x", "w", "b"], ["c"], name="conv")]
+    previous = "c"
+    for i, op in enumerate(ops):
+        out = "y" if i == len(ops) - 1 else f"t{i}"
+        nodes.append(helper.make_node(op, [previous], [out], name=f"{op.lower()}_{i}"))
+        previous = out
+    graph = helper.make_graph(
+        nodes, "small",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2, 4, 4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2, 4, 4])], inits)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)],
+                             producer_name="nnport-cli-test")
+
+
+def model_bytes(model):
+    return model.SerializeToString()
+
+
+def model_with_initializer(dims, data_bytes):
+    """A model whose weight claims `dims` but stores `data_bytes` of raw data."""
+    model = small_model()
+    tensor = TensorProto(name="w", data_type=TensorProto.FLOAT, dims=dims, raw_data=data_bytes)
+    weights = [t for t in model.graph.initializer if t.name != "w"]
+    del model.graph.initializer[:]
+    model.graph.initializer.extend(weights + [tensor])
+    return model_bytes(model)
+
+
+class CliTest(unittest.TestCase):
+    def setUp(self):
+        self._dir = tempfile.TemporaryDirectory(prefix="nnport-cli-test-")
+        self.dir = self._dir.name
+
+    def tearDown(self):
+        self._dir.cleanup()
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def write(self, name, data):
+        with open(self.path(name), "wb") as f:
+            f.write(data)
+        return self.path(name)
+
+    def listing(self):
+        return sorted(os.listdir(self.dir))
+
+    def assert_fails(self, args, code, fragments, files_before=None):
+        """Runs nnport, expects exit `code`, one stderr line 'error: ...' containing every
+        fragment, nothing new in the test folder."""
+        before = files_before if files_before is not None else self.listing()
+        rc, out, err = run(*args, cwd=self.dir)
+        detail = f"\nargs: {args}\nexit: {rc}\nstdout: {out}\nstderr: {err}"
+        self.assertEqual(rc, code, detail)
+        lines = err.strip().splitlines()
+        self.assertEqual(len(lines), 1, "expected exactly one message line" + detail)
+        self.assertTrue(lines[0].startswith("error: "), detail)
+        for fragment in fragments:
+            self.assertIn(fragment, lines[0], detail)
+        self.assertEqual(self.listing(), before, "files left behind" + detail)
+        return lines[0]
+
+    # --- bad model files: exit 2, one line naming the file (and node), nothing written ---
+
+    def test_truncated_file(self):
+        data = model_bytes(small_model())
+        src = self.write("truncated.onnx", data[: len(data) // 2])
+        self.assert_fails(["convert", src, self.path("out.onnx")], 2, [src])
+
+    def test_corrupt_bytes(self):
+        src = self.write("corrupt.onnx", bytes((i * 151 + 7) % 256 for i in range(4096)))
+        self.assert_fails(["convert", src, self.path("out.onnx")], 2, [src])
+
+    def test_unknown_op_names_node_and_op(self):
+        src = self.write("unknown.onnx", model_bytes(small_model(ops=("Relu", "FancyActivation"))))
+        self.assert_fails(["convert", src, self.path("out.onnx")], 2,
+                          [src, "FancyActivation", "fancyactivation_1"])
+
+    def test_two_unknown_ops_listed_at_once(self):
+        src = self.write("unknown2.onnx",
+                         model_bytes(small_model(ops=("FancyActivation", "Relu", "OtherOp"))))
+        self.assert_fails(["info", src], 2, [src, "FancyActivation", "fancyactivation_0",
+                                             "OtherOp", "otherop_2"])
+
+    def test_absurd_shape(self):
+        src = self.write("absurd.onnx", model_with_initializer([1 << 20, 1 << 20, 1 << 10], b"\0" * 16))
+        self.assert_fails(["convert", src, self.path("out.onnx")], 2, [src, "'w'"])
+
+    def test_overflowing_shape_arithmetic(self):
+        src = self.write("overflow.onnx", model_with_initializer([1 << 62, 8, 1, 1], b"\0" * 16))
+        self.assert_fails(["convert", src, self.path("out.onnx")], 2, [src, "overflow"])
+
+    def test_missing_weights(self):
+        src = self.write("noweight.onnx", model_bytes(small_model(missing_weight=True)))
+        self.assert_fails(["convert", src, self.path("out.onnx")], 2, [src, "'w'"])
+
+    def test_missing_external_data_file(self):
+        model = small_model()
+        w = next(t for t in model.graph.initializer if t.name == "w")
+        w.ClearField("raw_data")
+        w.data_location = TensorProto.EXTERNAL
+        w.external_data.add(key="location", value="absent_weights.bin")
+        src = self.write("external.onnx", model_bytes(model))
+        self.assert_fails(["convert", src, self.path("out.onnx")], 2, [src, "absent_weights.bin"])
+
+    # --- usage problems: exit 1 ---
+
+    def test_missing_model_file(self):
+        self.assert_fails(["info", self.path("nothing.onnx")], 1, ["nothing.onnx"])
+
+    def test_missing_input_file(self):
+        src = self.write("good.onnx", model_bytes(small_model()))
+        before = self.listing()
+        self.assert_fails(["run", src, "--input", "x=" + self.path("absent.npy"), "--out-dir",
+                           self.path("results")], 1, ["absent.npy"], before)
+
+    def test_bad_flag(self):
+        src = self.write("good.onnx", model_bytes(small_model()))
+        rc, out, err = run("convert", src, self.path("out.onnx"), "--no-such-flag", cwd=self.dir)
+        self.assertEqual(rc, 1, err)
+        self.assertIn("--no-such-flag", err)
+        self.assertEqual(self.listing(), ["good.onnx"])
+
+    def test_bad_input_spec(self):
+        src = self.write("good.onnx", model_bytes(small_model()))
+        self.assert_fails(["convert", src, self.path("out.onnx"), "--input", "x:1,two,4,4"], 1,
+                          ["--input x:1,two,4,4"])
+        self.assert_fails(["convert", src, self.path("out.onnx"), "--input", "nope:1,2"], 1,
+                          ["no input named 'nope'"])
+
+    def test_unknown_target_format(self):
+        src = self.write("good.onnx", model_bytes(small_model()))
+        self.assert_fails(["convert", src, self.path("out.xyz")], 1, ["out.xyz"])
+
+    # --- working commands ---
+
+    def test_help_on_every_command_has_an_example(self):
+        for command in ("convert", "info", "run", "compare", "dump", "demo"):
+            rc, out, err = run(command, "--help")
+            self.assertEqual(rc, 0, command + err)
+            self.assertIn("Example:", out, command)
+
+    def test_convert_validate_run_and_dump(self):
+        src = self.write("good.onnx", model_bytes(small_model()))
+        dst = self.path("converted.onnx")
+        rc, out, err = run("convert", src, dst, "--validate")
+        self.assertEqual(rc, 0, out + err)
+        self.assertIn("inf", out)
+        onnx.checker.check_model(onnx.load(dst))
+
+        np.save(self.path("x.npy"), np.ones((1, 2, 4, 4), np.float32))
+        rc, out, err = run("run", dst, "--input", "x=" + self.path("x.npy"), "--out-dir",
+                           self.path("results"))
+        self.assertEqual(rc, 0, out + err)
+        y = np.load(self.path("results/y.npy"))
+        # Conv 1x1 with w = [[0, .25], [.5, .75]], b = [.5, -.5] on ones, then ReLU.
+        expected = np.stack([np.full((4, 4), 0.75), np.full((4, 4), 0.75)])[None]
+        np.testing.assert_array_equal(y, expected.astype(np.float32))
+
+        rc, out, err = run("dump", dst)
+        self.assertEqual(rc, 0, err)
+        self.assertIn("%c = Conv(%x, %w, %b)", out)
+
+        rc, out, err = run("info", dst)
+        self.assertEqual(rc, 0, err)
+        self.assertIn("parameters: 6", out)
+
+    def test_compare_over_tolerance_exits_3_and_names_the_layer(self):
+        a = self.write("a.onnx", model_bytes(small_model()))
+        w = np.arange(4, dtype=np.float32).reshape(2, 2, 1, 1) / 4 + np.float32(0.01)
+        b = self.write("b.onnx", model_bytes(small_model(weight=w)))
+        rc, out, err = run("compare", a, b, "--seed", "3", "--max-rel", "1e-6", "--layers")
+        self.assertEqual(rc, 3, out + err)
+        self.assertIn("first divergence", out)
+        self.assertIn("node 'conv' (Conv)", out)
+        rc, out, err = run("compare", a, a, "--max-rel", "0")
+        self.assertEqual(rc, 0, out + err)
+        self.assertIn("inf", out)
+
+    def test_demo(self):
+        before = set(os.listdir(tempfile.gettempdir()))
+        rc, out, err = run("demo")
+        self.assertEqual(rc, 0, out + err)
+        self.assertIn("OK", out)
+        leftovers = [n for n in set(os.listdir(tempfile.gettempdir())) - before
+                     if n.startswith("nnport-demo-")]
+        self.assertEqual(leftovers, [])
+
+
+if __name__ == "__main__":
+    NNPORT = os.path.abspath(sys.argv.pop(1))
+    unittest.main(verbosity=2)

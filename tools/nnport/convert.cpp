@@ -1,0 +1,92 @@
+// nnport convert SRC DST: read, run the standard passes, write; --validate runs both files.
+#include <iostream>
+
+#include <fmt/format.h>
+#include <memory>
+
+#include "cli_common.h"
+#include "commands.h"
+#include "compare/compare.h"
+#include "ir/error.h"
+
+namespace nnport::cli {
+
+namespace {
+
+struct ConvertOptions {
+  std::string source, destination, from, to, input_layout;
+  std::vector<std::string> inputs, outputs;
+  int opset = 13;
+  bool external_data = false;
+  bool validate = false;
+  uint64_t seed = 0;
+  double max_rel = 1e-4;
+};
+
+int run_convert(const ConvertOptions& o) {
+  ReadOptions read;
+  const InputSpecs specs = parse_input_specs(o.inputs, /*allow_dims=*/true, /*allow_files=*/false);
+  read.input_dims = specs.dims;
+  read.outputs = o.outputs;
+  read.input_layout = o.input_layout;
+  // Check the destination before the (possibly long) read.
+  const Format& target = format_for_path(o.destination, o.to, /*for_writing=*/true);
+
+  const Graph source = load(o.source, o.from, read);
+  WriteOptions write;
+  write.opset = o.opset;
+  write.external_data = o.external_data;
+  target.write(source, o.destination, write);
+  std::cout << fmt::format("wrote {} ({}, {} nodes, {} parameters)\n", o.destination, target.name,
+                           source.nodes.size(), source.parameter_count());
+  if (!o.validate) return 0;
+
+  // The converted file is read back like any user would read it, then both run on the same
+  // seeded inputs.
+  if (!target.read)
+    usage_error("--validate: nnport cannot read {} files back to run them", target.name);
+  ReadOptions reread;
+  reread.input_dims = specs.dims;
+  const Graph converted = load(o.destination, std::string(target.name), reread);
+  const TensorMap feeds = make_inputs(source, o.seed);
+  const auto rows = compare_outputs(source, converted, feeds);
+  std::cout << fmt::format("validation: {} (reference) vs {}, seed {}\n", o.source, o.destination,
+                           o.seed)
+            << format_metrics_table(rows);
+  if (over_tolerance(rows, o.max_rel)) {
+    std::cout << fmt::format("FAIL: max_rel above {} (the converted file was kept)\n", o.max_rel);
+    return kExitOverTolerance;
+  }
+  std::cout << fmt::format("OK: max_rel <= {}\n", o.max_rel);
+  return 0;
+}
+
+}  // namespace
+
+Command add_convert_command(CLI::App& app) {
+  auto o = std::make_shared<ConvertOptions>();
+  CLI::App* cmd = app.add_subcommand("convert", "Convert a model file to another format");
+  cmd->add_option("SRC", o->source, "model to read")->required();
+  cmd->add_option("DST", o->destination, "file to write (format from --to or the extension)")
+      ->required();
+  cmd->add_option("--from", o->from, "source format (default: from the extension or content)");
+  cmd->add_option("--to", o->to, "target format (default: from the extension)");
+  cmd->add_option("--input", o->inputs, "NAME:DIMS fixes an input's size, e.g. x:1,3,224,224")
+      ->take_all();
+  cmd->add_option("--output", o->outputs, "cut the graph: these values become the outputs")
+      ->take_all();
+  cmd->add_option("--opset", o->opset, "ONNX opset to write (7-21)")->capture_default_str();
+  cmd->add_option("--input-layout", o->input_layout, "NHWC or NCHW, for sources that need it");
+  cmd->add_flag("--external-data", o->external_data, "ONNX: weights in a .data file beside it");
+  cmd->add_flag("--validate", o->validate,
+                "read the written file back, run both on seeded inputs, print the metrics; "
+                "exit 3 when max_rel exceeds --max-rel");
+  cmd->add_option("--seed", o->seed, "seed of the validation inputs")->capture_default_str();
+  cmd->add_option("--max-rel", o->max_rel, "tolerance of --validate")->capture_default_str();
+  cmd->footer(
+      "Example:\n  nnport convert mobilenet.onnx mobilenet13.onnx --opset 13 --input "
+      "input:1,3,224,224 --validate");
+  return {cmd, [o] { return run_convert(*o); }};
+}
+
+}  // namespace nnport::cli
