@@ -1,6 +1,8 @@
 // Every model format nnport reads or writes.
 #include <vector>
 
+#include "formats/caffe/caffe_reader.h"
+#include "formats/caffe/caffe_writer.h"
 #include "formats/format.h"
 #include "formats/mxnet/mxnet.h"
 #include "formats/onnx/onnx_format.h"
@@ -29,6 +31,12 @@ const std::vector<Format> kFormats = {
      "MXNet as an editable Python script of mx.sym calls (writes NAME.py + NAME-symbol.json + "
      "NAME-0000.params)",
      nullptr, nullptr, mxnet::write_python_code},
+    {"caffe", {".prototxt", ".caffemodel"},
+     "Caffe: NAME.prototxt + NAME.caffemodel beside it (reads the layer and legacy V1 forms; "
+     "writing NAME.prototxt writes both; --caffe-dialect caffe-1.0 (default, BVLC 1.0 layers "
+     "only) or bvlc-master (adds Clip); asymmetric pads, floor pooling, other average divisors "
+     "and ReLU6 are emulated exactly or refused; channels-last 4-D inputs become NCHW)",
+     sniff_caffe, read_caffe, write_caffe},
 };
 }  // namespace
 

@@ -123,11 +123,31 @@ void emit_slice(NodeExport& ctx) {
   }
 }
 
+bool feeds_only_inner_products(const NodeExport& ctx) {
+  const std::string& out = ctx.node().outputs[0];
+  const auto& outputs = ctx.graph().outputs;
+  if (std::find(outputs.begin(), outputs.end(), out) != outputs.end()) return false;
+  bool used = false;
+  for (const Node& n : ctx.graph().nodes)
+    for (size_t i = 0; i < n.inputs.size(); ++i)
+      if (n.inputs[i] == out) {
+        if (n.op != "Gemm" || i != 0) return false;
+        used = true;
+      }
+  return used;
+}
+
 void emit_reshape_to_output(NodeExport& ctx) {
   const std::vector<int64_t> out = ctx.sizes(ctx.node().outputs[0]);
   const std::vector<int64_t> in = ctx.sizes(ctx.node().inputs[0]);
-  if (ctx.node().op == "Flatten" && in.size() >= 2 && out.size() == 2 && out[0] == in[0] &&
-      AttrReader(ctx.node()).i("axis") == 1) {
+  const bool flatten = ctx.node().op == "Flatten" && in.size() >= 2 && out.size() == 2 &&
+                       out[0] == in[0] && AttrReader(ctx.node()).i("axis") == 1;
+  if (flatten && feeds_only_inner_products(ctx)) {
+    // Caffe's InnerProduct flattens from axis 1 itself.
+    ctx.net().bind(ctx.node().outputs[0], ctx.input_blob(0));
+    return;
+  }
+  if (flatten) {
     ctx.layer("Flatten", {ctx.input_blob(0)}, {ctx.output_blob()});
     return;
   }

@@ -78,8 +78,10 @@ class LayerImport {
   std::string int64s(const std::string& what, const std::vector<int64_t>& values);
   // Appends a node (named after the layer; later nodes of the same layer get a suffix) and
   // infers its output shapes.
+  // A non-empty `helper` names a node that is not the layer's main one ("<layer>/<helper>").
   void add_node(const std::string& op, std::vector<std::string> inputs,
-                std::vector<std::string> outputs, Attributes attrs = {});
+                std::vector<std::string> outputs, Attributes attrs = {},
+                const std::string& helper = "");
 
   size_t blob_count() const { return blobs_.size(); }
   // Weight blob `i` viewed with `expected` dims: the element counts must agree (and the dims
@@ -94,7 +96,7 @@ class LayerImport {
   std::vector<std::string> bottoms_;
   std::vector<std::string> tops_;
   std::map<int, std::string> aliases_;
-  int node_count_ = 0;
+  bool main_node_named_ = false;
 };
 
 using LayerConverter = void (*)(LayerImport&);

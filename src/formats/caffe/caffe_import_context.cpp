@@ -84,10 +84,15 @@ std::string LayerImport::int64s(const std::string& what, const std::vector<int64
 }
 
 void LayerImport::add_node(const std::string& op, std::vector<std::string> inputs,
-                           std::vector<std::string> outputs, Attributes attrs) {
+                           std::vector<std::string> outputs, Attributes attrs,
+                           const std::string& helper) {
   Node node;
-  node.name = node_count_ == 0 ? graph_.unique_name(name()) : graph_.unique_name(name() + "/" + op);
-  ++node_count_;
+  if (helper.empty() && !main_node_named_) {
+    node.name = graph_.unique_name(name());
+    main_node_named_ = true;
+  } else {
+    node.name = graph_.unique_name(name() + "/" + (helper.empty() ? op : helper));
+  }
   node.op = op;
   node.inputs = std::move(inputs);
   node.outputs = std::move(outputs);

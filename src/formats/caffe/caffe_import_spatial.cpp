@@ -168,7 +168,7 @@ void convert_inner_product(LayerImport& ctx) {
       gemm_inputs[0] = ctx.temp("flat");
       Attributes flatten;
       flatten.set("axis", int64_t{1});
-      ctx.add_node("Flatten", {ctx.bottom(0)}, {gemm_inputs[0]}, flatten);
+      ctx.add_node("Flatten", {ctx.bottom(0)}, {gemm_inputs[0]}, flatten, "flatten");
     }
     ctx.add_node("Gemm", gemm_inputs, {ctx.top(0)}, gemm);
     return;
