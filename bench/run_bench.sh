@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Benchmark of issue 2 on a ResNet-50-sized ONNX model (torchvision resnet50, random init,
+# exported by tests/torchvision/export_models.py): `nnport convert` ONNX->ONNX against `cp` of
+# the same file, peak RSS of the conversion, and `nnport run` against ONNX Runtime (one thread)
+# on the same input. Prints a Markdown table (docs/PERFORMANCE.md records one).
+#   bench/run_bench.sh [BUILD_DIR] [REPEATS]     (defaults: build/release, 3)
+# Times are the best of REPEATS runs with a warm page cache (the file was just written).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build/release}
+repeats=${2:-3}
+nnport=$build/nnport
+work=$build/bench
+[ -x "$nnport" ] || { echo "no $nnport: build first (scripts/build.sh)" >&2; exit 1; }
+/usr/bin/python3 tests/torchvision/export_models.py --out-dir "$work" --models resnet50 >/dev/null
+model=$work/resnet50/model.onnx
+input=$work/resnet50/input.npy
+
+# best_of CMD...: sets $best_s (wall seconds, best run) and $peak_kb (max RSS of the worst run).
+best_of() {
+  best_s=""
+  peak_kb=0
+  for _ in $(seq "$repeats"); do
+    local start end seconds rss
+    start=$(date +%s%N)
+    /usr/bin/time -f %M -o "$work/rss.txt" "$@" >/dev/null
+    end=$(date +%s%N)
+    seconds=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
+    rss=$(tail -1 "$work/rss.txt")
+    if [ -z "$best_s" ] || awk -v s="$seconds" -v b="$best_s" 'BEGIN { exit !(s < b) }'; then
+      best_s=$seconds
+    fi
+    [ "$rss" -gt "$peak_kb" ] && peak_kb=$rss
+  done
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+model_bytes=$(stat -c %s "$model")
+model_mb=$(awk -v b="$model_bytes" 'BEGIN { printf "%.1f", b / 1048576 }')
+
+best_of cp "$model" "$work/copy.onnx"
+cp_s=$best_s
+best_of "$nnport" convert "$model" "$work/converted.onnx"
+convert_s=$best_s
+convert_rss_mb=$(awk -v k="$peak_kb" 'BEGIN { printf "%.1f", k / 1024 }')
+rss_budget_mb=$(awk -v m="$model_mb" 'BEGIN { printf "%.1f", 1.5 * m + 50 }')
+
+best_of "$nnport" run "$model" --input "input=$input" --out-dir "$work/nnport_out"
+run_s=$best_s
+run_rss_mb=$(awk -v k="$peak_kb" 'BEGIN { printf "%.1f", k / 1024 }')
+best_of node tests/oracles/run_onnxruntime.mjs "$model" --input "input=$input" \
+  --out-dir "$work/ort_out"
+ort_s=$best_s
+read -r ort_create_s ort_infer_s < <(node bench/ort_inference_time.mjs "$model" "input=$input" \
+  "$repeats")
+
+cat <<TABLE
+resnet50 (torchvision, random init, opset 13): $model_mb MB, $(nproc) cores, best of $repeats
+
+| measure | nnport | reference | ratio | target |
+|---|---:|---:|---:|---|
+| convert ONNX->ONNX vs cp (s) | $convert_s | $cp_s | $(ratio "$convert_s" "$cp_s") | <= 3 |
+| convert peak RSS vs model (MB) | $convert_rss_mb | $model_mb | budget $rss_budget_mb | <= 1.5 x model + 50 MB |
+| run vs ONNX Runtime, whole process (s) | $run_s | $ort_s | $(ratio "$run_s" "$ort_s") | <= 2 |
+| run vs ONNX Runtime inference only (s) | $run_s | $ort_infer_s (+ $ort_create_s session) | $(ratio "$run_s" "$ort_infer_s") | |
+
+nnport run peak RSS: $run_rss_mb MB
+TABLE
