@@ -21,6 +21,7 @@ Command add_convert_command(CLI::App& app);
 Command add_info_command(CLI::App& app);
 Command add_run_command(CLI::App& app);
 Command add_compare_command(CLI::App& app);
+Command add_compare_npy_command(CLI::App& app);  // compare_npy.cpp
 Command add_dump_command(CLI::App& app);
 Command add_demo_command(CLI::App& app);
 

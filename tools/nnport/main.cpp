@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
       nnport::cli::add_convert_command(app), nnport::cli::add_info_command(app),
       nnport::cli::add_run_command(app),     nnport::cli::add_compare_command(app),
       nnport::cli::add_dump_command(app),    nnport::cli::add_demo_command(app),
+      nnport::cli::add_compare_npy_command(app),
   };
   try {
     app.parse(argc, argv);
