@@ -25,8 +25,11 @@ std::string as_int64(NodeConverter& c, size_t i, const std::string& suffix) {
 }
 
 void reshape(NodeConverter& c) {
-  // TF reads a 0 in the shape as an empty dimension, ONNX (allowzero = 0) as "copy the input's".
-  int64_t allow_zero = 1;
+  // TF reads a 0 in the shape as an empty dimension, ONNX (allowzero = 0) as "copy the input's";
+  // allowzero = 1 keeps TF's meaning where a constant shape has a 0. A computed shape (folded
+  // once input sizes are known) keeps allowzero = 0 so opset-13 writers can express it: it only
+  // differs from TF for empty tensors.
+  int64_t allow_zero = 0;
   if (const Tensor* t = c.constant(1)) {
     const auto dims = t->to_int64_vector();
     allow_zero = std::find(dims.begin(), dims.end(), 0) != dims.end() ? 1 : 0;
