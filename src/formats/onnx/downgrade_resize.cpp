@@ -25,6 +25,19 @@ void downgrade_to_legacy_resize(Node& node, DowngradeContext& ctx) {
                "exclude_outside, antialias, axes and keep_aspect_ratio_policy need opset "
                "11 or 18 (writing {})",
                opset);
+  // Opset 9+ takes scales as an input. Upsample (opset 9) only upsamples (its scales must be
+  // >= 1), so its floor rounding is known even when the scales are computed at run time.
+  const bool runtime_scales_ok =
+      opset == 9 && !ctx.constant(node.inputs[2]) &&
+      (mode == "linear" || node.attrs.get_string("nearest_mode", "round_prefer_floor") == "floor");
+  if (runtime_scales_ok) {
+    node.op = "Upsample";
+    node.inputs = {node.inputs[0], node.inputs[2]};
+    Attributes upsample_attrs;
+    upsample_attrs.set("mode", mode);
+    node.attrs = std::move(upsample_attrs);
+    return;
+  }
   const Tensor& scales = ctx.require_constant(node, 2, "scales");
   if (mode == "nearest") {
     bool up = false, down = false;

@@ -70,6 +70,10 @@ void infer_resize(InferenceContext& ctx) {
     check_resize_antialias(ctx.attrs(), read_resize_mode(ctx.attrs()), g.scales);
     return ctx.set_output(0, dtype, Shape::from_sizes(g.out));
   }
+  // Whether antialias changes anything depends on the scales; with scales unknown until run
+  // time we cannot promise an exact kernel, so refuse at conversion time.
+  if (ctx.attrs().i("antialias") != 0 && read_resize_mode(ctx.attrs()) != ResizeMode::Nearest)
+    model_error("antialias=1 needs scales or sizes known at conversion time");
   if (sizes && !use_scales && ctx.attrs().s("keep_aspect_ratio_policy") == "stretch") {
     const std::vector<int64_t> values = sizes->to_int64_vector();
     if (values.size() != axes.size())
