@@ -231,6 +231,23 @@ def check_model(args, entry):
             'detail': ', '.join(sorted(os.listdir(tfjs_out)))}
 
 
+# Known open problems, each with the status it has today and why. The test fails when any
+# other model mismatches or errors, and when one of these changes status (fixed: remove it).
+KNOWN_PROBLEMS = {
+    'tf2onnx-regression': ('error', 'tfjs cannot load the model.json made from this .pb'),
+    'tf2onnx-fc-layers': ('error', 'tfjs cannot load the model.json made from this .pb'),
+    'tf2onnx-ae0': ('error', 'tfjs cannot load the model.json made from this .pb'),
+    'human-posenet': ('mismatch', 'max rel. error 2.7e-4 vs tfjs, cause not found yet'),
+    'human-rvm': ('error', 'this script cannot give its recurrent-state inputs fixed dims'),
+    # Converted since Resize carries full N,C,H,W sizes, but off tfjs by 5e-4..7e-3 (nnport and
+    # ONNX Runtime agree with each other); meet and selfie, with the same Resize, agree to 1e-5.
+    'human-blazepose-detector': ('mismatch', 'max rel. error 5e-4 vs tfjs, not understood yet'),
+    'human-blazepose-full': ('mismatch', 'max rel. error 7e-4 vs tfjs, not understood yet'),
+    'human-blazepose-heavy': ('mismatch', 'max rel. error 1e-3 vs tfjs, not understood yet'),
+    'human-blazepose-lite': ('mismatch', 'max rel. error 7e-3 vs tfjs, not understood yet'),
+}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--nnport', required=True)
@@ -266,7 +283,17 @@ def main():
                      'errors.')
         with open(args.report, 'w') as f:
             f.write('\n'.join(lines) + '\n')
-    bad = [r for r in rows if r['status'] in ('mismatch', 'error')]
+    bad = []
+    for r in rows:
+        known = KNOWN_PROBLEMS.get(r['id'])
+        if known:
+            print(f"known problem: {r['id']}: {known[1]} (expected {known[0]}, got {r['status']})")
+            if r['status'] != known[0]:
+                bad.append(r)
+        elif r['status'] in ('mismatch', 'error'):
+            bad.append(r)
+    for r in bad:
+        print(f"FAILED: {r['id']}: {r['status']}")
     sys.exit(1 if bad else 0)
 
 

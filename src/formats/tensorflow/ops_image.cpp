@@ -25,8 +25,7 @@ void resize(NodeConverter& c) {
     transform = bilinear ? "half_pixel" : "tf_half_pixel_for_nn";
   }
   Attributes attrs = attrs_of({{"mode", std::string(bilinear ? "linear" : "nearest")},
-                               {"coordinate_transformation_mode", transform},
-                               {"axes", std::vector<int64_t>{2, 3}}});
+                               {"coordinate_transformation_mode", transform}});
   if (!bilinear) attrs.set("nearest_mode", nearest_mode);
   std::string sizes;
   if (const Tensor* t = c.constant(1)) {
@@ -35,8 +34,18 @@ void resize(NodeConverter& c) {
     sizes = c.emit_temp("Cast", {c.input(1)}, attrs_of({{"to", std::string("int64")}}), "sizes");
   }
   const std::string x = to_channels_first(c, c.input(0));
+  // Full N,C,H,W sizes rather than the `axes` attribute, which ONNX only has from opset 18;
+  // with known input shapes the passes fold this to a constant.
+  const std::string shape = c.emit_temp("Shape", {x}, {}, "shape");
+  const std::string batch_channels =
+      c.emit_temp("Slice",
+                  {shape, c.add_constant(Tensor::from_vector<int64_t>({1}, {0}), "zero"),
+                   c.add_constant(Tensor::from_vector<int64_t>({1}, {2}), "two")},
+                  {}, "batch_channels");
+  const std::string full_sizes = c.emit_temp("Concat", {batch_channels, sizes},
+                                             attrs_of({{"axis", int64_t{0}}}), "full_sizes");
   const std::string y = c.temp_name("resized");
-  c.emit("Resize", {x, "", "", sizes}, {y}, attrs);
+  c.emit("Resize", {x, "", "", full_sizes}, {y}, attrs);
   to_channels_last(c, y, c.output(0));
 }
 

@@ -140,7 +140,10 @@ void gather(NodeConverter& c) {
 }
 
 void gather_nd(NodeConverter& c) {
-  c.emit("GatherND", {c.input(0), c.input(1)}, {c.output(0)});
+  // TF allows int32 indices; the IR's GatherND (ONNX) takes int64.
+  const std::string indices =
+      c.emit_temp("Cast", {c.input(1)}, attrs_of({{"to", std::string("int64")}}), "indices");
+  c.emit("GatherND", {c.input(0), indices}, {c.output(0)});
 }
 
 const std::vector<OpConverter> kConverters = {
