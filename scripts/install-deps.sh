@@ -16,6 +16,10 @@ done
 packages=$(grep -v '^#' scripts/apt-packages.txt | xargs)
 if [ "$want_oracles" = 1 ]; then
   packages="$packages $(grep -v '^#' tests/oracles/apt-packages.txt | xargs)"
+  # Node.js may come from another source than Debian (with npm bundled); Debian's npm package
+  # conflicts with that, so ask apt for them only when the commands are missing.
+  command -v node >/dev/null || packages="$packages nodejs"
+  command -v npm >/dev/null || packages="$packages npm"
 fi
 
 missing=()
