@@ -28,4 +28,15 @@ fi
 /usr/bin/python3 tests/oracles/validation_matrix.py --nnport "$build/nnport" \
   --registry scripts/validation --cache-dir "$build/oracle" --out docs/VALIDATION.md \
   --conformance "$build/oracle/conformance.md" --torchvision "$build/oracle/torchvision.md" \
-  "${matrix_args[@]}"
+  "${matrix_args[@]}" && status=0 || status=$?
+if [ -f "$build/oracle/tensorflow.md" ]; then
+  {
+    printf '\n## TensorFlow reader vs TF.js (tfjs 4.22, wasm backend)\n\n'
+    printf 'From the `oracle_tensorflow` ctest (`tests/tensorflow/compare_tf_models.py`): each '
+    printf 'model converted to ONNX, run in nnport and in ONNX Runtime on the converted file, '
+    printf 'against tfjs on the source. Known problems are listed with their reason in the '
+    printf "script's KNOWN_PROBLEMS; any other failure fails the test.\n\n"
+    cat "$build/oracle/tensorflow.md"
+  } >>docs/VALIDATION.md
+fi
+exit "$status"
