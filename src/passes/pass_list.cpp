@@ -19,7 +19,9 @@ const std::vector<Pass> kStandardPasses = {
 };
 }  // namespace
 
-std::span<const Pass> standard_passes() { return kStandardPasses; }
+std::span<const Pass> standard_passes() {
+  return kStandardPasses;
+}
 
 const Pass* find_pass(std::string_view name) {
   for (const Pass& p : kStandardPasses)
@@ -28,7 +30,8 @@ const Pass* find_pass(std::string_view name) {
 }
 
 void run_passes(Graph& graph, std::span<const Pass> passes, const PassOptions& options) {
-  for (const Pass& pass : passes) pass.run(graph, options);
+  for (const Pass& pass : passes)
+    pass.run(graph, options);
 }
 
 }  // namespace nnport

@@ -8,7 +8,6 @@ change it). Runs on one CPU thread.
 
 import argparse
 import os
-import re
 import sys
 
 import numpy as np
@@ -16,23 +15,9 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import torch_models  # noqa: E402
+from output_names import output_file_names  # noqa: E402
 
 
-def output_file_names(names):
-    """The rule of `nnport run` (and npy.mjs): characters other than [A-Za-z0-9._-] become '_',
-    so does a leading '.', an empty name is '_', collisions get '_2', '_3', ... in order."""
-    used = set()
-    files = []
-    for name in names:
-        base = re.sub(r"[^A-Za-z0-9._-]", "_", name or "_")
-        if base.startswith("."):
-            base = "_" + base[1:]
-        candidate, i = base, 2
-        while candidate in used:
-            candidate, i = f"{base}_{i}", i + 1
-        used.add(candidate)
-        files.append(candidate + ".npy")
-    return files
 
 
 def main():

@@ -17,9 +17,9 @@ int main(int argc, char** argv) {
       "Exit codes: 0 ok, 1 usage error, 2 model problem, 3 comparison over tolerance.\n"
       "Run 'nnport COMMAND --help' for a command's options and an example.");
   const std::vector<nnport::cli::Command> commands = {
-      nnport::cli::add_convert_command(app), nnport::cli::add_info_command(app),
-      nnport::cli::add_run_command(app),     nnport::cli::add_compare_command(app),
-      nnport::cli::add_dump_command(app),    nnport::cli::add_demo_command(app),
+      nnport::cli::add_convert_command(app),     nnport::cli::add_info_command(app),
+      nnport::cli::add_run_command(app),         nnport::cli::add_compare_command(app),
+      nnport::cli::add_dump_command(app),        nnport::cli::add_demo_command(app),
       nnport::cli::add_compare_npy_command(app),
   };
   try {
