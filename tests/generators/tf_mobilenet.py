@@ -16,25 +16,13 @@ Same seed -> byte-identical files.
 """
 import argparse
 import os
-import subprocess
 import sys
-import tempfile
 
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-PROTO_DIR = os.path.join(HERE, '..', '..', 'src', 'formats', 'tensorflow')
-
-
-def load_proto_module():
-    """Compiles our GraphDef subset (tf_graph.proto) for Python and imports it."""
-    out = tempfile.mkdtemp(prefix='tf_graph_py_')
-    subprocess.run(['protoc', f'--python_out={out}', f'-I{PROTO_DIR}',
-                    os.path.join(PROTO_DIR, 'tf_graph.proto')], check=True)
-    sys.path.insert(0, out)
-    import tf_graph_pb2  # noqa: E402
-    return tf_graph_pb2
-
+sys.path.insert(0, HERE)
+from tf_graph_proto import load_proto_module  # noqa: E402
 
 pb = load_proto_module()
 

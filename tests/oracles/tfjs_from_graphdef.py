@@ -8,24 +8,13 @@ Usage: tfjs_from_graphdef.py GRAPH.pb OUT_DIR  ->  OUT_DIR/model.json, OUT_DIR/w
 """
 import json
 import os
-import subprocess
 import sys
-import tempfile
 
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-PROTO_DIR = os.path.join(HERE, '..', '..', 'src', 'formats', 'tensorflow')
-
-
-def load_proto_module():
-    out = tempfile.mkdtemp(prefix='tf_graph_py_')
-    subprocess.run(['protoc', f'--python_out={out}', f'-I{PROTO_DIR}',
-                    os.path.join(PROTO_DIR, 'tf_graph.proto')], check=True)
-    sys.path.insert(0, out)
-    import tf_graph_pb2  # noqa: E402
-    return tf_graph_pb2
-
+sys.path.insert(0, os.path.join(HERE, '..', 'generators'))
+from tf_graph_proto import load_proto_module  # noqa: E402
 
 pb = load_proto_module()
 from google.protobuf import json_format, text_format  # noqa: E402
