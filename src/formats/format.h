@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -17,6 +18,9 @@ struct ReadOptions {
   std::map<std::string, std::vector<int64_t>> input_dims;  // --input NAME:DIMS
   std::vector<std::string> outputs;                        // --output: cut the graph here
   std::string input_layout;                                // --input-layout (NHWC sources)
+  // --seed-weights (Caffe): layers the .caffemodel lacks get seeded pseudo-random weights, so a
+  // weightless deploy.prototxt can be converted and run; unset = missing weights are an error.
+  std::optional<uint32_t> seed_missing_weights;
 };
 
 struct WriteOptions {

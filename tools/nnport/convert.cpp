@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 #include <memory>
+#include <optional>
 
 #include "cli_common.h"
 #include "commands.h"
@@ -21,7 +22,23 @@ struct ConvertOptions {
   bool validate = false;
   uint64_t seed = 0;
   double max_rel = 1e-4;
+  std::optional<std::string> caffe_dialect;
+  bool fold_batchnorm = false;
+  std::optional<uint32_t> seed_weights;
 };
+
+// Caffe-only options given for another format would silently do nothing: refuse them instead.
+void check_format_specific_options(const ConvertOptions& o, const Format& source,
+                                   const Format& target) {
+  if (o.caffe_dialect && *o.caffe_dialect != "caffe-1.0" && *o.caffe_dialect != "bvlc-master")
+    usage_error("--caffe-dialect '{}' is not one of caffe-1.0, bvlc-master", *o.caffe_dialect);
+  if (target.name != "caffe") {
+    if (o.caffe_dialect) usage_error("--caffe-dialect applies to Caffe output only");
+    if (o.fold_batchnorm) usage_error("--fold-bn applies to Caffe output only");
+  }
+  if (o.seed_weights && source.name != "caffe")
+    usage_error("--seed-weights applies to Caffe input only");
+}
 
 int run_convert(const ConvertOptions& o) {
   ReadOptions read;
@@ -29,13 +46,19 @@ int run_convert(const ConvertOptions& o) {
   read.input_dims = specs.dims;
   read.outputs = o.outputs;
   read.input_layout = o.input_layout;
-  // Check the destination before the (possibly long) read.
+  read.seed_missing_weights = o.seed_weights;
+  // Check the destination and the options before the (possibly long) read.
   const Format& target = format_for_path(o.destination, o.to, /*for_writing=*/true);
+  require_file(o.source);
+  check_format_specific_options(o, format_for_path(o.source, o.from, /*for_writing=*/false),
+                                target);
 
   const Graph source = load(o.source, o.from, read);
   WriteOptions write;
   write.opset = o.opset;
   write.external_data = o.external_data;
+  if (o.caffe_dialect) write.caffe_dialect = *o.caffe_dialect;
+  write.fold_batchnorm = o.fold_batchnorm;
   target.write(source, o.destination, write);
   std::cout << fmt::format("wrote {} ({}, {} nodes, {} parameters)\n", o.destination, target.name,
                            source.nodes.size(), source.parameter_count());
@@ -81,11 +104,23 @@ Command add_convert_command(CLI::App& app) {
   cmd->add_flag("--validate", o->validate,
                 "read the written file back, run both on seeded inputs, print the metrics; "
                 "exit 3 when max_rel exceeds --max-rel");
+  cmd->add_option("--caffe-dialect", o->caffe_dialect,
+                  "Caffe output: caffe-1.0 (default; layers of the BVLC 1.0 release only) or "
+                  "bvlc-master (may also use Clip, Swish and Pooling round_mode)");
+  cmd->add_flag("--fold-bn", o->fold_batchnorm,
+                "Caffe output: fold BatchNorm into the preceding convolution's weights (default: "
+                "keep BatchNorm + Scale layers like the source)");
+  cmd->add_option("--seed-weights", o->seed_weights,
+                  "Caffe input: layers missing from the .caffemodel (or all, without one) get "
+                  "deterministic pseudo-random weights from this seed, e.g. to convert and run a "
+                  "weightless deploy.prototxt");
   cmd->add_option("--seed", o->seed, "seed of the validation inputs")->capture_default_str();
   cmd->add_option("--max-rel", o->max_rel, "tolerance of --validate")->capture_default_str();
   cmd->footer(
       "Example:\n  nnport convert mobilenet.onnx mobilenet13.onnx --opset 13 --input "
-      "input:1,3,224,224 --validate");
+      "input:1,3,224,224 --validate\n"
+      "  nnport convert deploy.prototxt seeded.prototxt --seed-weights 1   # writes "
+      "seeded.caffemodel too");
   return {cmd, [o] { return run_convert(*o); }};
 }
 

@@ -275,6 +275,7 @@ Graph read_caffe(const std::string& path, const ReadOptions& options) {
   CaffeReadOptions caffe_options;
   caffe_options.input_dims = options.input_dims;
   caffe_options.outputs = options.outputs;
+  caffe_options.seed_missing_weights = options.seed_missing_weights;
   if (!std::filesystem::exists(prototxt))
     usage_error("{}: no such file (a Caffe model is a .prototxt with its .caffemodel beside it)",
                 prototxt);
