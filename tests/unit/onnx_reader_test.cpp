@@ -94,8 +94,8 @@ TEST(OnnxReader, InitializersListedAsInputsAreConstants) {
   const Tensor* t = graph.constant("w");
   ASSERT_NE(t, nullptr);
   EXPECT_EQ(t->to_float_vector(), (std::vector<float>{0.5f, -1.5f}));
-  // The bytes are the protobuf string released into the tensor, not a copy.
-  EXPECT_NE(dynamic_cast<const StringBuffer*>(t->buffer().get()), nullptr);
+  // The tensor views the raw_data bytes in the mapped model file, not a copy.
+  EXPECT_NE(dynamic_cast<const MappedFile*>(t->buffer().get()), nullptr);
 }
 
 TEST(OnnxReader, AllUnsupportedOpsAreListedInOneError) {

@@ -1,6 +1,7 @@
-// ONNX -> IR. Weights are released from the parsed protobuf into tensors (or mapped from
-// external data files); every node is upgraded from the file's opset to the IR form.
+// ONNX -> IR. Initializer weights view the memory-mapped model file (or external data files);
+// every node is upgraded from the file's opset to the IR form.
 #include <filesystem>
+#include <optional>
 #include <set>
 
 #include "formats/onnx/external_data.h"
@@ -36,9 +37,10 @@ int default_opset(const onnx::ModelProto& model) {
 
 class GraphBuilder {
  public:
-  GraphBuilder(onnx::ModelProto& model, const std::string& path)
-      : model_(model),
-        proto_(*model.mutable_graph()),
+  GraphBuilder(MappedModel& mapped, const std::string& path)
+      : mapped_(mapped),
+        model_(mapped.model),
+        proto_(*mapped.model.mutable_graph()),
         external_(std::filesystem::path(path).parent_path().string()) {}
 
   Graph build() {
@@ -71,12 +73,17 @@ class GraphBuilder {
   }
 
   void read_initializers() {
-    for (auto& proto : *proto_.mutable_initializer()) {
+    for (int i = 0; i < proto_.initializer_size(); ++i) {
+      onnx::TensorProto& proto = *proto_.mutable_initializer(i);
       const std::string name = proto.name();
       const std::string what = "initializer '" + name + "'";
       if (name.empty()) model_error("an initializer has no name");
       if (graph_.has_value(name)) model_error("{} is defined twice", what);
-      graph_.add_constant(name, tensor_from_proto(proto, what, loader_for(what)));
+      std::optional<MappedRawData> raw_data;
+      if (const auto& bytes = mapped_.initializer_raw_data[i])
+        raw_data = MappedRawData{mapped_.file, bytes->offset, bytes->size};
+      graph_.add_constant(
+          name, tensor_from_proto(proto, what, loader_for(what), raw_data ? &*raw_data : nullptr));
       proto.Clear();  // the tensor now owns the bytes; drop the rest early
     }
   }
@@ -226,6 +233,7 @@ class GraphBuilder {
     }
   }
 
+  MappedModel& mapped_;
   onnx::ModelProto& model_;
   onnx::GraphProto& proto_;
   ExternalDataReader external_;
@@ -250,10 +258,10 @@ bool sniff_onnx(const std::string& path) {
 }
 
 Graph read_onnx(const std::string& path, const ReadOptions& options) {
-  onnx::ModelProto model;
-  parse_proto_file(path, model, "ONNX model");
+  MappedModel mapped;
+  read_mapped_model(path, mapped);
   try {
-    return GraphBuilder(model, path).build();
+    return GraphBuilder(mapped, path).build();
   } catch (const Error& e) {
     rethrow_with_context(e, path + ": ");
   }

@@ -150,7 +150,8 @@ std::string onnx_type_name(int32_t onnx_type) {
 }
 
 Tensor tensor_from_proto(onnx::TensorProto& proto, const std::string& what,
-                         const ExternalDataLoader& load_external) {
+                         const ExternalDataLoader& load_external,
+                         const MappedRawData* mapped_raw_data) {
   const DType dtype = dtype_from_onnx(proto.data_type());
   if (dtype == DType::Undefined || dtype == DType::String)
     model_error("{}: data type {} is not supported", what, onnx_type_name(proto.data_type()));
@@ -171,11 +172,14 @@ Tensor tensor_from_proto(onnx::TensorProto& proto, const std::string& what,
     if (!load_external) model_error("{}: external data is not allowed here", what);
     return load_external(proto, dtype, dims);
   }
-  if (proto.has_raw_data()) {
-    if (static_cast<int64_t>(proto.raw_data().size()) != bytes)
-      model_error("{}: raw_data holds {} bytes but shape {} of {} needs {}", what,
-                  proto.raw_data().size(), sizes_to_string(dims), dtype_name(dtype), bytes);
+  if (mapped_raw_data || proto.has_raw_data()) {
+    const size_t stored = mapped_raw_data ? mapped_raw_data->size : proto.raw_data().size();
+    if (static_cast<int64_t>(stored) != bytes)
+      model_error("{}: raw_data holds {} bytes but shape {} of {} needs {}", what, stored,
+                  sizes_to_string(dims), dtype_name(dtype), bytes);
     // ONNX raw_data is little-endian, as is every machine this builds for.
+    if (mapped_raw_data)
+      return Tensor(dtype, std::move(dims), mapped_raw_data->file, mapped_raw_data->offset);
     std::unique_ptr<std::string> released(proto.release_raw_data());
     auto buffer = std::make_shared<StringBuffer>(std::move(*released));
     return Tensor(dtype, std::move(dims), std::move(buffer));

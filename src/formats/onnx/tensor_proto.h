@@ -26,11 +26,20 @@ const char* dtype_attribute_of(std::string_view op);
 using ExternalDataLoader =
     std::function<Tensor(const onnx::TensorProto& proto, DType dtype, const std::vector<int64_t>&)>;
 
-// Converts `proto` to a tensor. raw_data is released from the message into the tensor's buffer
-// (no copy); typed fields (float_data, int32_data, ...) are converted element by element.
-// `what` names the tensor in errors ("initializer 'conv1.weight'").
+// raw_data bytes that were left in a mapped file when the rest of the TensorProto was parsed.
+struct MappedRawData {
+  std::shared_ptr<const Buffer> file;
+  size_t offset = 0;
+  size_t size = 0;
+};
+
+// Converts `proto` to a tensor. `mapped_raw_data`, when given, stands for the raw_data field and
+// the tensor views those bytes; otherwise raw_data is released from the message into the
+// tensor's buffer (no copy either way). Typed fields (float_data, int32_data, ...) are converted
+// element by element. `what` names the tensor in errors ("initializer 'conv1.weight'").
 Tensor tensor_from_proto(onnx::TensorProto& proto, const std::string& what,
-                         const ExternalDataLoader& load_external);
+                         const ExternalDataLoader& load_external,
+                         const MappedRawData* mapped_raw_data = nullptr);
 
 // The TensorProto header of `tensor`: name, dims and data_type, no data.
 onnx::TensorProto tensor_header(const Tensor& tensor, const std::string& name);
