@@ -30,7 +30,7 @@ best_of() {
     if [ -z "$best_s" ] || awk -v s="$seconds" -v b="$best_s" 'BEGIN { exit !(s < b) }'; then
       best_s=$seconds
     fi
-    [ "$rss" -gt "$peak_kb" ] && peak_kb=$rss
+    if [ "$rss" -gt "$peak_kb" ]; then peak_kb=$rss; fi
   done
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
