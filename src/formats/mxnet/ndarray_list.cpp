@@ -108,8 +108,12 @@ Tensor read_array(Cursor& in, const std::shared_ptr<const Buffer>& bytes, const 
   const int32_t flag = in.read<int32_t>(what);
   const DType dtype = dtype_from_mxnet_flag(flag);
   if (dtype == DType::Undefined) model_error("{}: unknown dtype flag {}", what, flag);
-  const int64_t count = element_count(dims);
-  const int64_t size = checked_mul(count, static_cast<int64_t>(dtype_size(dtype)));
+  int64_t size = 0;
+  try {
+    size = checked_mul(element_count(dims), static_cast<int64_t>(dtype_size(dtype)));
+  } catch (const Error& e) {
+    rethrow_with_context(e, fmt::format("{}: shape {}: ", what, sizes_to_string(dims)));
+  }
   const size_t offset = in.position();
   in.take(static_cast<size_t>(size), what + " data");
   Tensor view(dtype, dims, bytes, offset);

@@ -16,6 +16,7 @@ void read_batch_norm(ReadContext& ctx) {
   std::string gamma = ctx.param_input(1, "gamma");
   if (a.boolean("fix_gamma", true)) {
     const Tensor* stored = ctx.graph().constant(gamma);
+    if (!stored) ctx.fail("gamma must be a stored parameter, it is computed by the graph");
     Tensor ones(DType::Float32, stored->dims());
     for (float& v : ones.mutable_values<float>())
       v = 1.0f;
@@ -65,6 +66,7 @@ void read_leaky_relu(ReadContext& ctx) {
   } else if (type == "prelu") {
     std::string gamma = ctx.param_input(1, "gamma");
     const Tensor* stored = ctx.graph().constant(gamma);
+    if (!stored) ctx.fail("the prelu slope must be a stored parameter, it is computed");
     if (stored->element_count() > 1) {
       const size_t rank = ctx.input_rank(0, "prelu's per-channel slope");
       std::vector<int64_t> dims(rank > 1 ? rank - 1 : 1, 1);
@@ -196,7 +198,9 @@ void read_lrn(ReadContext& ctx) {
   attrs.set("alpha", static_cast<float>(a.number("alpha", 1e-4)));
   attrs.set("beta", static_cast<float>(a.number("beta", 0.75)));
   attrs.set("bias", static_cast<float>(a.number("knorm", 2.0)));
-  attrs.set("size", a.integer("nsize", 0));
+  const int64_t size = a.integer("nsize", 0);
+  if (size < 1) ctx.fail("nsize must be a positive integer, got {}", a.str("nsize", "nothing"));
+  attrs.set("size", size);
   ctx.emit("LRN", {ctx.input(0)}, {ctx.output()}, attrs);
 }
 
@@ -214,7 +218,9 @@ void read_upsampling(ReadContext& ctx) {
   if (a.str("sample_type", "") != "nearest")
     ctx.fail("sample_type '{}' is not supported (nearest is)", a.str("sample_type", ""));
   if (a.integer("num_args", 1) != 1) ctx.fail("num_args > 1 (summed upsampling) not supported");
-  const float scale = static_cast<float>(a.integer("scale", 1));
+  const int64_t factor = a.integer("scale", 1);
+  if (factor < 1) ctx.fail("scale {} is not a positive integer", factor);
+  const float scale = static_cast<float>(factor);
   Attributes attrs;
   attrs.set("mode", std::string("nearest"));
   attrs.set("coordinate_transformation_mode", std::string("asymmetric"));

@@ -11,6 +11,8 @@ namespace {
 
 constexpr int64_t kMaxIndex = std::numeric_limits<int64_t>::max();
 constexpr int64_t kMinIndex = std::numeric_limits<int64_t>::min();
+// SliceChannel outputs when the axis size is unknown at read time.
+constexpr int64_t kMaxSplitOutputs = 1 << 16;
 
 void read_flatten(ReadContext& ctx) {
   Attributes attrs;
@@ -224,6 +226,18 @@ void read_split(ReadContext& ctx) {
   const int64_t parts = a.integer("num_outputs", 0);
   if (parts <= 0) ctx.fail("num_outputs must be positive");
   const int64_t axis = a.integer("axis", 1);
+  // MXNet needs equal parts; checked here (when the size is known) before `parts` outputs are
+  // created, so that a corrupt count cannot exhaust memory.
+  const Shape& in = ctx.input_shape(0);
+  const int64_t rank = in.rank_known ? static_cast<int64_t>(in.rank()) : 0;
+  const int64_t axis_index = axis < 0 ? axis + rank : axis;
+  if (in.rank_known && (axis_index < 0 || axis_index >= rank))
+    ctx.fail("axis {} is out of range for rank {}", axis, rank);
+  if (in.rank_known && in.dims[axis_index].known() && in.dims[axis_index].size % parts != 0)
+    ctx.fail("num_outputs {} does not divide axis {} of size {}", parts, axis,
+             in.dims[axis_index].size);
+  if (parts > kMaxSplitOutputs)
+    ctx.fail("num_outputs {} is beyond any real model (limit {})", parts, kMaxSplitOutputs);
   const bool squeeze = a.boolean("squeeze_axis", false);
   std::vector<std::string> outputs;
   for (int64_t i = 0; i < parts; ++i)

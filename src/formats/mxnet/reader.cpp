@@ -41,6 +41,17 @@ std::map<std::string, Tensor> load_params(const std::string& path) {
   return params;
 }
 
+// Errors raised below an op converter (attribute parsing, shape inference) do not know the
+// file or, for attribute errors, the node: add what is missing so the user sees one
+// "FILE: node 'NAME' (OP): REASON" line.
+[[noreturn]] void rethrow_in_node(const Error& error, const std::string& file,
+                                  const SymbolNode& node) {
+  const std::string message = error.what();
+  if (message.rfind(file + ": ", 0) == 0) throw error;
+  if (message.rfind("node '", 0) == 0) rethrow_with_context(error, file + ": ");
+  rethrow_with_context(error, fmt::format("{}: node '{}' ({}): ", file, node.name, node.op));
+}
+
 }  // namespace
 
 std::string checkpoint_prefix(const std::string& symbol_path) {
@@ -97,7 +108,11 @@ Graph read_model_with_params(const std::string& symbol_path, const std::string& 
   for (size_t i = 0; i < symbol.nodes.size(); ++i) {
     if (symbol.nodes[i].op == "null") continue;
     ctx.begin_node(i);
-    table.at(symbol.nodes[i].op)(ctx);
+    try {
+      table.at(symbol.nodes[i].op)(ctx);
+    } catch (const Error& e) {
+      rethrow_in_node(e, symbol_path, symbol.nodes[i]);
+    }
   }
   ctx.finish();
   Graph& graph = ctx.graph();
@@ -106,7 +121,11 @@ Graph read_model_with_params(const std::string& symbol_path, const std::string& 
   if (symbol.mxnet_version > 0)
     graph.metadata["mxnet_version"] = std::to_string(symbol.mxnet_version);
   graph.remove_dead_nodes();
-  graph.validate();
+  try {
+    graph.validate();
+  } catch (const Error& e) {
+    rethrow_with_context(e, symbol_path + ": ");
+  }
   return std::move(graph);
 }
 
