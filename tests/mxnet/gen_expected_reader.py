@@ -55,3 +55,21 @@ w3 = pattern(12, mul=11, mod=13, shift=6, scale=8.0).reshape(4, 3)
 bias = torch.tensor([0.5, -1.0, 0.25, 2.0])
 show("FcFlatten", F.linear(xf.reshape(2, 6), w6, bias))
 show("FcNoFlatten", F.linear(xf, w3, bias))
+
+# count_include_pad=False with the valid convention: PyTorch's count_include_pad=False divisor
+# (real cells only).
+show("AvgValidExcludePad", F.avg_pool2d(x, 3, 2, 1, ceil_mode=False, count_include_pad=False))
+
+# pooling_convention "same" (MXNet: 1-D only, pad 0): ceil(in / stride) windows starting at
+# i*stride, clipped to the input; avg divides by the real cells of each window. PyTorch: pad the
+# end with -inf (max) or zeros (avg, then divide the window sums by the window counts of a
+# ones input padded the same way).
+x1 = pattern(11).reshape(1, 1, 11)
+for kernel, stride in ((3, 2), (4, 3)):
+    out = -(-11 // stride)
+    end = max((out - 1) * stride + kernel - 11, 0)
+    show(f"MaxSameK{kernel}S{stride}",
+         F.max_pool1d(F.pad(x1, (0, end), value=float("-inf")), kernel, stride))
+    sums = F.avg_pool1d(F.pad(x1, (0, end)), kernel, stride) * kernel
+    counts = F.avg_pool1d(F.pad(torch.ones_like(x1), (0, end)), kernel, stride) * kernel
+    show(f"AvgSameK{kernel}S{stride}", sums / counts)

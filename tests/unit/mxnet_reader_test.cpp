@@ -49,6 +49,18 @@ const std::vector<float> kFcNoFlatten = {1.03125f, -0.90625f, 0.3125f,  1.625f, 
                                          1.71875f, 1.625f,    1.09375f, -1.0f,  0.46875f, 1.625f,
                                          1.65625f, -1.84375f, 1.875f,   1.625f};
 
+// AvgValidExcludePad: shape (1, 1, 3, 3)
+const std::vector<float> kAvgValidExcludePad = {-1.5f,        -0.375f, 1.125f, -1.125f,     0.0f,
+                                                0.555555582f, -0.625f, 0.5f,   0.111111112f};
+// MaxSameK3S2: shape (1, 1, 6)
+const std::vector<float> kMaxSameK3S2 = {-0.5f, 1.0f, 1.75f, -0.25f, 1.25f, 1.25f};
+// AvgSameK3S2: shape (1, 1, 6)
+const std::vector<float> kAvgSameK3S2 = {-1.25f, 0.25f, 0.333333343f, -1.0f, 0.5f, 1.25f};
+// MaxSameK4S3: shape (1, 1, 4)
+const std::vector<float> kMaxSameK4S3 = {0.25f, 1.75f, 0.5f, 1.25f};
+// AvgSameK4S3: shape (1, 1, 4)
+const std::vector<float> kAvgSameK4S3 = {-0.875f, 0.3125f, -0.625f, 0.875f};
+
 void expect_near_all(const std::vector<float>& expected, const std::vector<float>& actual,
                      const std::string& what) {
   ASSERT_EQ(expected.size(), actual.size()) << what;
@@ -87,6 +99,9 @@ TEST(MxnetReader, PoolingConventionsAndDivisors) {
            R"j("pool_type": "avg", "pooling_convention": "full", "count_include_pad": "False")j",
        &kAvgFullExcludePad,
        {1, 1, 4, 4}},
+      {common + R"j("pool_type": "avg", "count_include_pad": "False")j",
+       &kAvgValidExcludePad,
+       {1, 1, 3, 3}},
   };
   for (const PoolCase& c : cases) {
     mxnet_test::TempDir dir;
@@ -95,6 +110,50 @@ TEST(MxnetReader, PoolingConventionsAndDivisors) {
     EXPECT_EQ(g.value(g.outputs[0]).shape, Shape::from_sizes(c.out_dims)) << c.attrs;
     expect_near_all(*c.expected,
                     mxnet_test::run_single(g, "data", tensor({1, 1, 6, 6}, pattern(36))), c.attrs);
+  }
+}
+
+// "same" is 1-D only in MXNet and takes no pad; its average divides by the real cells even
+// with count_include_pad (the window is clipped to [0, in + pad) with pad 0).
+TEST(MxnetReader, PoolingSameConventionIsOneDimensional) {
+  struct Case {
+    std::string attrs;
+    const std::vector<float>* expected;
+    int64_t width;
+  };
+  const std::string k3s2 =
+      R"j("kernel": "(3,)", "stride": "(2,)", "pooling_convention": "same", )j";
+  const std::string k4s3 =
+      R"j("kernel": "(4,)", "stride": "(3,)", "pooling_convention": "same", )j";
+  const Case cases[] = {
+      {k3s2 + R"j("pool_type": "max")j", &kMaxSameK3S2, 6},
+      {k3s2 + R"j("pool_type": "avg")j", &kAvgSameK3S2, 6},
+      {k3s2 + R"j("pool_type": "avg", "count_include_pad": "False")j", &kAvgSameK3S2, 6},
+      {k4s3 + R"j("pool_type": "max")j", &kMaxSameK4S3, 4},
+      {k4s3 + R"j("pool_type": "avg", "count_include_pad": "True")j", &kAvgSameK4S3, 4},
+  };
+  for (const Case& c : cases) {
+    mxnet_test::TempDir dir;
+    const Graph g =
+        mxnet_test::read_checkpoint(dir, pooling_symbol(c.attrs), {}, {{"data", {1, 1, 11}}});
+    EXPECT_EQ(g.value(g.outputs[0]).shape, Shape::from_sizes({1, 1, c.width})) << c.attrs;
+    expect_near_all(*c.expected, mxnet_test::run_single(g, "data", tensor({1, 1, 11}, pattern(11))),
+                    c.attrs);
+  }
+  const std::pair<std::string, std::vector<int64_t>> refused[] = {
+      {R"j("kernel": "(3, 3)", "stride": "(2, 2)", "pooling_convention": "same")j", {1, 1, 6, 6}},
+      {R"j("kernel": "(3,)", "pad": "(1,)", "pooling_convention": "same")j", {1, 1, 11}},
+  };
+  for (const auto& [attrs, dims] : refused) {
+    mxnet_test::TempDir dir;
+    try {
+      mxnet_test::read_checkpoint(dir, pooling_symbol(attrs), {}, {{"data", dims}});
+      ADD_FAILURE() << "no error for " << attrs;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("node 'pool' (Pooling): pooling_convention 'same'"),
+                std::string::npos)
+          << e.what();
+    }
   }
 }
 
@@ -200,6 +259,28 @@ TEST(MxnetReader, ReshapeCodesFollowMxnetDocumentation) {
         << sizes_to_string(c.in) << " codes " << sizes_to_string(c.codes);
   EXPECT_THROW(mxnet::resolve_reshape_codes({2, 3}, {-4, 4, -1}, "test"), Error);
   EXPECT_THROW(mxnet::resolve_reshape_codes({2, 3}, {-1, -1}, "test"), Error);
+}
+
+// MXNet's documentation: input (10, 5, 4) with shape (-1, 0) gives (40, 5); with reverse=True
+// the codes match from the right and give (50, 4).
+TEST(MxnetReader, ReshapeReverseMatchesCodesFromTheRight) {
+  for (const auto& [reverse, out] :
+       {std::pair<std::string, std::vector<int64_t>>{"False", {40, 5}}, {"True", {50, 4}}}) {
+    const std::string symbol = fmt::format(R"j({{
+  "nodes": [
+    {{"op": "null", "name": "data", "inputs": []}},
+    {{"op": "Reshape", "name": "r", "attrs": {{"shape": "(-1, 0)", "reverse": "{}"}},
+     "inputs": [[0, 0, 0]]}}
+  ],
+  "arg_nodes": [0], "heads": [[1, 0, 0]]
+}})j",
+                                           reverse);
+    mxnet_test::TempDir dir;
+    const Graph g = mxnet_test::read_checkpoint(dir, symbol, {}, {{"data", {10, 5, 4}}});
+    EXPECT_EQ(g.value(g.outputs[0]).shape, Shape::from_sizes(out)) << "reverse=" << reverse;
+    const std::vector<float> x = pattern(200);
+    EXPECT_EQ(mxnet_test::run_single(g, "data", tensor({10, 5, 4}, x)), x);
+  }
 }
 
 TEST(MxnetReader, ReshapeNodeUsesCodesOnKnownInput) {

@@ -157,24 +157,20 @@ void read_pooling(ReadContext& ctx) {
   if (convention == "full") {
     rounding = "ceil_all";
   } else if (convention == "same") {
+    // MXNet accepts "same" only for 1-D pooling without pad (PoolingShape refuses the rest):
+    // ceil(in / stride) windows starting at i*stride, the last ones clipped to the input. Its
+    // average divides by the window clipped to [0, in + pad) = the real cells, whatever
+    // count_include_pad says.
+    if (n != 1) ctx.fail("pooling_convention 'same' is 1-D only in MXNet, the kernel is {}-D", n);
+    if (w.pad[0] != 0) ctx.fail("pooling_convention 'same' does not allow pad in MXNet");
     const Shape& in = ctx.input_shape(0);
-    for (size_t i = 0; i < n; ++i) {
-      const size_t axis = 2 + i;
-      if (!in.rank_known || in.rank() != n + 2 || !in.dims[axis].known())
-        ctx.fail("pooling_convention 'same' needs the input's spatial size: give --input");
-      const int64_t size = in.dims[axis].size;
-      const int64_t out = (size + w.stride[i] - 1) / w.stride[i];
-      // End padding that makes exactly `out` floor-rounded windows.
-      const int64_t end = (out - 1) * w.stride[i] + w.kernel[i] - size - w.pad[i];
-      if (end < 0 && (size + w.pad[i] - w.kernel[i]) / w.stride[i] + 1 != out)
-        ctx.fail("pooling_convention 'same' with pad {} leaves windows the IR cannot drop",
-                 w.pad[i]);
-      if (end != w.pad[i] && type == "avg" && a.boolean("count_include_pad", true))
-        ctx.fail(
-            "pooling_convention 'same' with count_include_pad divides tail windows by "
-            "cells the IR cannot name; not supported");
-      pads[n + i] = std::max<int64_t>(end, 0);
-    }
+    if (!in.rank_known || in.rank() != 3 || !in.dims[2].known())
+      ctx.fail("pooling_convention 'same' needs the input's width: give --input NAME:DIMS");
+    const int64_t size = in.dims[2].size;
+    const int64_t out = (size + w.stride[0] - 1) / w.stride[0];
+    // End padding that makes exactly `out` floor-rounded windows. Every window starts inside
+    // the input, since (out - 1) * stride < size.
+    pads[1] = std::max<int64_t>((out - 1) * w.stride[0] + w.kernel[0] - size, 0);
   } else if (convention != "valid") {
     ctx.fail("pooling_convention '{}' is not valid", convention);
   }
@@ -184,7 +180,9 @@ void read_pooling(ReadContext& ctx) {
   attrs.set("pads", pads);
   attrs.set("rounding", rounding);
   if (type == "avg")
-    attrs.set("divisor", std::string(a.boolean("count_include_pad", true) ? "padded" : "valid"));
+    attrs.set("divisor",
+              std::string(a.boolean("count_include_pad", true) && convention != "same" ? "padded"
+                                                                                       : "valid"));
   ctx.emit(type == "max" ? "MaxPool" : "AveragePool", {x}, {ctx.output()}, attrs);
 }
 
