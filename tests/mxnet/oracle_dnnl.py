@@ -15,7 +15,6 @@ usage: oracle_dnnl.py --nnport BUILD/nnport --work DIR [--repo ROOT]
 import argparse
 import json
 import os
-import struct
 import subprocess
 import sys
 
@@ -23,22 +22,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ndarray_file import write_params  # noqa: E402
+
 INPUT_SHAPE = (1, 3, 68, 68)
-
-
-def write_params(path, arrays):
-    """MXNet NDArray list, V2 layout: list magic 0x112, then per array magic 0xF993FAC9,
-    dense storage, int32 ndim + int64 dims, cpu(0), float32 flag 0, data; then the names."""
-    with open(path, "wb") as f:
-        f.write(struct.pack("<QQQ", 0x112, 0, len(arrays)))
-        for _, a in arrays:
-            f.write(struct.pack("<Iii", 0xF993FAC9, 0, a.ndim))
-            f.write(struct.pack(f"<{a.ndim}q", *a.shape))
-            f.write(struct.pack("<iii", 1, 0, 0))
-            f.write(np.ascontiguousarray(a, dtype="<f4").tobytes())
-        f.write(struct.pack("<Q", len(arrays)))
-        for name, _ in arrays:
-            f.write(struct.pack("<Q", len(name)) + name.encode())
 
 
 def tup(text):
