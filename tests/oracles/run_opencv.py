@@ -5,7 +5,7 @@ usage: /usr/bin/python3 run_opencv.py MODEL [WEIGHTS] --input NAME=FILE.npy ... 
   Caffe:      run_opencv.py net.prototxt net.caffemodel --input data=x.npy --out-dir D
   TensorFlow: run_opencv.py frozen.pb [graph.pbtxt] --input input=x.npy --out-dir D
 Writes each output as D/<sanitized output name>.npy. Outputs are the unconnected output layers
-unless --output NAME (repeatable) names them.
+unless --output NAME (repeatable) names them: a layer's first output, or NAME:K its output K.
 
 OpenCV keeps 4-D blobs in NCHW even for TensorFlow graphs: it expects NCHW input blobs and
 returns NCHW outputs. With --nhwc, 4-D inputs are transposed NHWC->NCHW before the run and 4-D
@@ -14,6 +14,7 @@ outputs NCHW->NHWC after it, so a TensorFlow graph is fed and compared in its ow
 
 import argparse
 import os
+import re
 import sys
 
 import cv2
@@ -34,6 +35,17 @@ def load_net(model, weights):
         return cv2.dnn.readNetFromTensorflow(model, weights) if weights else \
             cv2.dnn.readNetFromTensorflow(model)
     raise SystemExit(f"run_opencv.py: cannot tell the format of '{model}' (.prototxt or .pb)")
+
+
+def forward(net, names):
+    """Runs the net; NAME is a layer's first output, NAME:K its output K (a Slice that crops
+    leading rows keeps its wanted part in a later top)."""
+    picks = [re.fullmatch(r"(.*):(\d+)", name) for name in names]
+    if not any(picks):
+        return net.forward(names)
+    layers = [pick.group(1) if pick else name for pick, name in zip(picks, names)]
+    outputs = net.forwardAndRetrieve(layers)
+    return [outs[int(pick.group(2)) if pick else 0] for pick, outs in zip(picks, outputs)]
 
 
 def main():
@@ -61,7 +73,7 @@ def main():
                 blob = blob.transpose(0, 3, 1, 2)
             net.setInput(np.ascontiguousarray(blob, dtype=np.float32), name)
         names = args.output or list(net.getUnconnectedOutLayersNames())
-        results = net.forward(names)
+        results = forward(net, names)
     except cv2.error as error:
         message = str(error).strip().splitlines()
         print(f"opencv: {args.model}: {message[-1] if message else error}", file=sys.stderr)

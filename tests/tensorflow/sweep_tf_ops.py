@@ -1,0 +1,374 @@
+#!/usr/bin/python3
+"""TF op sweeps: tfjs-wasm (reference) vs nnport's executor, ONNX Runtime and OpenCV's Caffe.
+
+The sweep graphs come from tests/generators/tf_sweep.py (its docstring lists the cases and what
+is left out of the full product, and why): per (op, padding) group an NHWC graph, an NCHW graph
+and the graph tfjs runs as the reference (NHWC). tfjs-wasm does not execute data_format NCHW for
+pools and Conv2DBackpropInput (its converter marks the attribute unsupported), so every NCHW
+graph is checked against tfjs on the NHWC reference with the input transposed, the same math.
+
+For each group and layout: `nnport run` on the .pb; `nnport convert` to .onnx run by ONNX
+Runtime; `nnport convert` to Caffe in each dialect (--caffe-dialect caffe-1.0, bvlc-master) run by
+OpenCV dnn 4.6 (run_opencv.py, --nhwc for the NHWC graphs: the Caffe writer makes 4-D inputs and
+outputs NCHW). Each case's output is compared with the reference by max relative error
+|r - o| / max(1, |r|, |o|) and must be within --max-rel (1e-5).
+
+A target that refuses a graph must name the node; the node names the case, which is recorded as
+refused and the conversion is repeated with --output cut to the remaining cases. Refusals are
+accepted only where REFUSALS_ALLOWED says the target cannot express the case exactly.
+
+Usage: sweep_tf_ops.py --nnport BIN --cache-dir DIR [--report FILE.md] [--only SUBSTR]
+       [--max-rel 1e-5] [--jobs 2]
+Exit code 1 on any mismatch, error or refusal not listed in REFUSALS_ALLOWED.
+"""
+import argparse
+import concurrent.futures
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.normpath(os.path.join(HERE, '..', '..'))
+ORACLES = os.path.join(REPO, 'tests', 'oracles')
+GENERATOR = os.path.join(REPO, 'tests', 'generators', 'tf_sweep.py')
+CASE_NAME = re.compile(r'(?:conv2d|depthwise|deconv|maxpool|avgpool)_(?:same|valid|explicit)'
+                       r'_s\d+_k\d+_d\d+_h\d+w\d+')
+DIALECTS = ('caffe-1.0', 'bvlc-master')
+TARGETS = ('nnport', 'onnxruntime') + tuple(f'opencv-{d}' for d in DIALECTS)
+
+# (target prefix, case-name regex, refusal-message regex) -> why the target cannot express those cases exactly. A
+# refusal outside this list fails the test.
+REFUSALS_ALLOWED = {
+    ('opencv-', r'deconv_.*', r'.*output_padding.*'): 'Caffe Deconvolution has no output_padding: the extra trailing '
+                               'rows/columns TF computes cannot be produced when they exceed '
+                               'the end pad',
+}
+
+
+def run(cmd, timeout=900):
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    return p.returncode, (p.stdout + p.stderr).strip()
+
+
+def generate(cache):
+    """Runs the generator into cache/generated unless its files are from this generator."""
+    out = os.path.join(cache, 'generated')
+    with open(GENERATOR, 'rb') as f:
+        digest = hashlib.sha256(f.read()).hexdigest()
+    stamp = os.path.join(out, 'generator.sha256')
+    if os.path.exists(stamp) and open(stamp).read() == digest:
+        return out
+    code, text = run(['/usr/bin/python3', GENERATOR, out])
+    if code != 0:
+        raise SystemExit(f'tf_sweep.py failed: {text}')
+    with open(stamp, 'w') as f:
+        f.write(digest)
+    return out
+
+
+def write_inputs(group, work):
+    """Seeded NHWC and NCHW input files per case; returns {layout: [--input flags]}."""
+    folder = os.path.join(work, 'inputs')
+    os.makedirs(folder, exist_ok=True)
+    feeds = {'nhwc': [], 'nchw': []}
+    for index, case in enumerate(group['cases']):
+        x = np.random.RandomState(index).uniform(-1, 1, case['input_shape']).astype(np.float32)
+        for layout, array in (('nhwc', x), ('nchw', x.transpose(0, 3, 1, 2))):
+            path = os.path.join(folder, f"{case['input']}_{layout}.npy")
+            np.save(path, np.ascontiguousarray(array))
+            feeds[layout] += ['--input', f"{case['input']}={path}"]
+    return feeds
+
+
+def case_of(text):
+    m = CASE_NAME.search(text)
+    return m.group(0) if m else None
+
+
+def convert(args, model, dst, extra, cases):
+    """nnport convert; a refusal naming a case drops that case (--output cut) and retries.
+    Returns (refused {case: message}, error or None)."""
+    refused = {}
+    while True:
+        outputs = [c['name'] for c in cases if c['name'] not in refused]
+        if not outputs:
+            return refused, None
+        cut = ['--output'] + outputs if refused else []
+        code, text = run([args.nnport, 'convert', model, dst] + extra + cut)
+        if code == 0:
+            return refused, None
+        last = text.splitlines()[-1] if text else ''
+        case = case_of(last)
+        if code != 2 or not case or case in refused:
+            return refused, f'convert exit {code}: {last[:400]}'
+        refused[case] = last[:400]
+
+
+def run_target(args, target, group, layout, model, feeds, work):
+    """Runs one target on one graph; returns (out_dir, refused, error)."""
+    out_dir = os.path.join(work, f'{target}-{layout}')
+    shutil.rmtree(out_dir, ignore_errors=True)  # no stale outputs from an earlier run
+    if target == 'nnport':
+        code, text = run([args.nnport, 'run', model] + feeds + ['--out-dir', out_dir])
+        return out_dir, {}, None if code == 0 else f'nnport run exit {code}: {text[-400:]}'
+    if target == 'onnxruntime':
+        onnx = os.path.join(work, f'{layout}.onnx')
+        refused, error = convert(args, model, onnx, [], group['cases'])
+        if error:
+            return out_dir, refused, error
+        # Batch mode (inputs in a file, a supervised worker): the single-run command line of
+        # these many-input graphs made onnxruntime-node 1.30 segfault depending on its length.
+        cases_file = os.path.join(work, f'{layout}-onnxruntime.jsonl')
+        results_file = os.path.join(work, f'{layout}-onnxruntime-results.jsonl')
+        inputs = dict(f.split('=', 1) for f in feeds[1::2])
+        with open(cases_file, 'w') as f:
+            f.write(json.dumps({'id': layout, 'model': onnx, 'inputs': inputs,
+                                'outDir': out_dir}) + '\n')
+        code, text = run(['node', os.path.join(ORACLES, 'run_onnxruntime.mjs'), '--batch',
+                          cases_file, '--results', results_file])
+        if code == 0:
+            with open(results_file) as f:
+                result = json.loads(f.readline())
+            if result['status'] != 'ok':
+                code, text = 2, f"{result['status']}: {result['message']}"
+        return out_dir, refused, None if code == 0 else f'onnxruntime exit {code}: {text[-400:]}'
+    dialect = target[len('opencv-'):]
+    prototxt = os.path.join(work, f'{layout}-{dialect}.prototxt')
+    flags = [] if args.default_dialect_only else ['--caffe-dialect', dialect]
+    refused, error = convert(args, model, prototxt, flags, group['cases'])
+    if error:
+        return out_dir, refused, error
+    cmd = ['/usr/bin/python3', os.path.join(ORACLES, 'run_opencv.py'), prototxt,
+           prototxt[:-len('.prototxt')] + '.caffemodel', '--out-dir', out_dir]
+    for i in range(0, len(feeds), 2):  # pairs '--input', 'NAME=FILE'
+        if case_of(feeds[i + 1]) not in refused:
+            cmd += feeds[i:i + 2]
+    for layer in output_layers(prototxt, group['cases']):
+        cmd += ['--output', layer]
+    if layout == 'nhwc':
+        cmd.append('--nhwc')
+    code, text = run(cmd)
+    return out_dir, refused, None if code == 0 else f'opencv exit {code}: {text[-400:]}'
+
+
+def output_layers(prototxt, cases):
+    """run_opencv.py --output names (LAYER or LAYER:K for top K) of the cases' output blobs.
+    OpenCV's unconnected layers are not the outputs: the Silence layers after crops are too."""
+    wanted = {c['name'] for c in cases}
+    outputs = []
+    with open(prototxt) as f:
+        text = f.read()
+    for block in text.split('\nlayer {')[1:]:
+        name = re.search(r'^  name: "([^"]*)"', block, re.M).group(1)
+        tops = re.findall(r'^  top: "([^"]*)"', block, re.M)
+        for index, top in enumerate(tops):
+            if top in wanted:
+                outputs.append((name, index, top))
+    # OpenCV renames some layers after their top (seen on Convolution layers): ask it.
+    import cv2
+    known = set(cv2.dnn.readNetFromCaffe(prototxt, prototxt[:-len('.prototxt')] + '.caffemodel')
+                .getLayerNames())
+    picks = []
+    for name, index, top in outputs:
+        layer = name if name in known or top not in known else top
+        picks.append(layer if index == 0 else f'{layer}:{index}')
+    return picks
+
+
+def output_files(out_dir):
+    """{case name: .npy path} of a runner's output folder."""
+    files = {}
+    if os.path.isdir(out_dir):
+        for f in sorted(os.listdir(out_dir)):
+            case = case_of(f)
+            if case and f.endswith('.npy'):
+                files.setdefault(case, os.path.join(out_dir, f))
+    return files
+
+
+def max_rel(ref, out):
+    ref = ref.astype(np.float64)
+    out = out.astype(np.float64)
+    scale = np.maximum(1.0, np.maximum(np.abs(ref), np.abs(out)))
+    return float(np.max(np.abs(ref - out) / scale)) if ref.size else 0.0
+
+
+def parameters(case):
+    pads = ' pads t,b,l,r=' + ','.join(map(str, case['pads'])) if case['padding'] == 'EXPLICIT' \
+        else ''
+    return (f"{case['op']} {case['padding']} stride {case['stride']} kernel {case['kernel']} "
+            f"dilation {case['dilation']} input {case['h']}x{case['w']}{pads}")
+
+
+def allowed_refusal(target, case, message):
+    for (prefix, pattern, reason), why in REFUSALS_ALLOWED.items():
+        if target.startswith(prefix) and re.fullmatch(pattern, case) and re.match(reason, message):
+            return why
+    return None
+
+
+def check_group(args, gen, group_name, pool):
+    with open(os.path.join(gen, group_name + '.json')) as f:
+        group = json.load(f)
+    work = os.path.join(args.cache_dir, 'runs', group_name)
+    os.makedirs(work, exist_ok=True)
+    feeds = write_inputs(group, work)
+    ref_dir = os.path.join(work, 'tfjs')
+    shutil.rmtree(ref_dir, ignore_errors=True)
+    jobs = {('tfjs', 'nhwc'): pool.submit(
+        run, ['node', os.path.join(ORACLES, 'run_tfjs.mjs'),
+              os.path.join(gen, group_name + '_ref.pb')] + feeds['nhwc'] +
+        ['--out-dir', ref_dir, '--output', ','.join(c['name'] for c in group['cases'])])}
+    for layout in ('nhwc', 'nchw'):
+        model = os.path.join(gen, f'{group_name}_{layout}.pb')
+        for target in args.targets:
+            jobs[(target, layout)] = pool.submit(run_target, args, target, group, layout, model,
+                                                 feeds[layout], work)
+    code, text = jobs.pop(('tfjs', 'nhwc')).result()
+    results = []  # (case, target, layout, status, max rel or None, detail)
+    if code != 0:
+        for case in group['cases']:
+            results.append((case, 'tfjs', 'nhwc', 'error', None, text[-300:]))
+        return results
+    refs = output_files(ref_dir)
+    for (target, layout), job in jobs.items():
+        out_dir, refused, error = job.result()
+        outs = output_files(out_dir) if not error else {}
+        for case in group['cases']:
+            name = case['name']
+            if name in refused:
+                why = allowed_refusal(target, name, refused[name])
+                results.append((case, target, layout, 'refused' if why else 'unexpected refusal',
+                                None, refused[name]))
+                continue
+            if error:
+                results.append((case, target, layout, 'error', None, error))
+                continue
+            if name not in refs or name not in outs:
+                results.append((case, target, layout, 'error', None,
+                                f"no output ({'tfjs' if name not in refs else target})"))
+                continue
+            ref = np.load(refs[name])
+            out = np.load(outs[name])
+            if layout == 'nchw' and out.ndim == 4:
+                out = out.transpose(0, 2, 3, 1)
+            if ref.shape != tuple(case['output_shape']) or out.shape != ref.shape:
+                results.append((case, target, layout, 'mismatch', None,
+                                f'shape {list(out.shape)} vs reference {list(ref.shape)}'))
+                continue
+            rel = max_rel(ref, out)
+            results.append((case, target, layout, 'ok' if rel <= args.max_rel else 'mismatch',
+                            rel, ''))
+    return results
+
+
+def summary(results, max_rel_limit):
+    """Markdown table: per op x target, checked cases (both layouts), ok, refused, worst error."""
+    cells = {}
+    for case, target, layout, status, rel, _ in results:
+        c = cells.setdefault((case['op'], target), {'n': 0, 'ok': 0, 'refused': 0, 'bad': 0,
+                                                    'worst': 0.0})
+        c['n'] += 1
+        if status == 'ok':
+            c['ok'] += 1
+        elif status == 'refused':
+            c['refused'] += 1
+        else:
+            c['bad'] += 1
+        if rel is not None:
+            c['worst'] = max(c['worst'], rel)
+    ops = sorted({op for op, _ in cells}, key=lambda o: list(TF_OPS).index(o))
+    targets = [t for t in ('tfjs',) + TARGETS if any(t == tt for _, tt in cells)]
+    lines = ['| TF op | ' + ' | '.join(targets) + ' |', '|---|' + '---|' * len(targets)]
+    for op in ops:
+        row = []
+        for t in targets:
+            c = cells.get((op, t))
+            if not c:
+                row.append('')
+                continue
+            text = f"{c['ok']}/{c['n']} ok, worst {c['worst']:.1e}"
+            if c['refused']:
+                text += f", {c['refused']} refused"
+            if c['bad']:
+                text += f", **{c['bad']} failed**"
+            row.append(text)
+        lines.append(f'| {op} | ' + ' | '.join(row) + ' |')
+    lines.append('')
+    lines.append(f'Cases count both layouts (NHWC and NCHW graphs); reference tfjs-wasm 4.22 on the '
+                 f'NHWC graph; "ok" means max relative error <= {max_rel_limit:g}.')
+    return lines
+
+
+TF_OPS = ('Conv2D', 'DepthwiseConv2dNative', 'Conv2DBackpropInput', 'MaxPool', 'AvgPool')
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--nnport', required=True)
+    parser.add_argument('--cache-dir', required=True)
+    parser.add_argument('--report')
+    parser.add_argument('--only', help='run only the groups whose name contains this')
+    parser.add_argument('--max-rel', type=float, default=1e-5)
+    parser.add_argument('--jobs', type=int, default=2)
+    args = parser.parse_args()
+    args.default_dialect_only = False
+    started = time.time()
+    gen = generate(args.cache_dir)
+    args.targets = list(TARGETS)
+    code, text = run([args.nnport, 'convert', '--help'])
+    if '--caffe-dialect' not in text:
+        # Until the CLI has the flag, only the writer's default dialect (caffe-1.0) is reachable.
+        args.targets.remove('opencv-bvlc-master')
+        args.default_dialect_only = True
+        print('note: nnport convert has no --caffe-dialect; bvlc-master is not checked')
+    groups = sorted(f[:-5] for f in os.listdir(gen) if f.endswith('.json'))
+    groups = [g for g in groups if not args.only or args.only in g]
+    results = []
+    with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
+        for group in groups:
+            t0 = time.time()
+            rows = check_group(args, gen, group, pool)
+            results += rows
+            bad = sum(r[3] not in ('ok', 'refused') for r in rows)
+            print(f'{group}: {len(rows)} checks, {bad} failed ({time.time() - t0:.1f} s)',
+                  flush=True)
+    table = summary(results, args.max_rel)
+    print('\n'.join(table))
+    refused = [r for r in results if r[3] == 'refused']
+    failed = [r for r in results if r[3] not in ('ok', 'refused')]
+    for case, target, layout, status, rel, detail in refused:
+        print(f"refused: {target} {layout} {case['name']} ({parameters(case)}): {detail}")
+    graph_errors = {}  # a graph that failed as a whole: one line, not one per case
+    for case, target, layout, status, rel, detail in failed:
+        if status == 'error':
+            key = (target, layout, case['name'].split('_s')[0], detail)
+            graph_errors[key] = graph_errors.get(key, 0) + 1
+            continue
+        err = f' max rel {rel:.3e}' if rel is not None else ''
+        print(f"FAILED {status}: {target} {layout} {case['name']} ({parameters(case)}){err} "
+              f"{detail}")
+    for (target, layout, group, detail), count in graph_errors.items():
+        print(f'FAILED error: {target} {layout} {group} ({count} cases): {detail}')
+    print(f'{len(results)} checks, {len(failed)} failed, {len(refused)} refused, '
+          f'{time.time() - started:.0f} s')
+    if args.report:
+        lines = ['# TF op sweeps', ''] + table + ['']
+        if refused:
+            lines += ['Refused (the target cannot express these exactly):', '']
+            lines += [f"- {target} {layout} `{case['name']}`: {detail}"
+                      for case, target, layout, _, _, detail in refused]
+        with open(args.report, 'w') as f:
+            f.write('\n'.join(lines) + '\n')
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == '__main__':
+    main()
