@@ -78,11 +78,14 @@ def main():
     os.makedirs(out_dir, exist_ok=True)
     with open(os.path.join(out_dir, 'weights.bin'), 'wb') as f:
         f.write(b''.join(chunks))
+    topology = json_format.MessageToDict(graph)
+    # tfjs reads versions.producer unconditionally; graphs written without versions get zeros.
+    topology.setdefault('versions', {'producer': 0, 'minConsumer': 0})
     model = {
         'format': 'graph-model',
         'generatedBy': 'frozen GraphDef',
         'convertedBy': 'nnport tests/oracles/tfjs_from_graphdef.py',
-        'modelTopology': json_format.MessageToDict(graph),
+        'modelTopology': topology,
         'weightsManifest': [{'paths': ['weights.bin'], 'weights': specs}],
     }
     with open(os.path.join(out_dir, 'model.json'), 'w') as f:
