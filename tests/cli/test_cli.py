@@ -135,7 +135,75 @@ class CliTest(unittest.TestCase):
         src = self.write("external.onnx", model_bytes(model))
         self.assert_fails(["convert", src, self.path("out.onnx")], 2, [src, "absent_weights.bin"])
 
+    # --- bad Caffe files: exit 2, the layer named, nothing written ---
+
+    CAFFE_INPUT = ('layer { name: "data" type: "Input" top: "data" '
+                   'input_param { shape { dim: 1 dim: 1 dim: 3 dim: 3 } } }\n')
+
+    def write_caffe(self, layers, weights=None):
+        """net.prototxt (Input 1x1x3x3 + `layers`) and, given `weights`, net.caffemodel."""
+        src = self.write("net.prototxt", (self.CAFFE_INPUT + layers).encode())
+        if weights is not None:
+            self.write("net.caffemodel", weights.SerializeToString())
+        return src
+
+    def test_caffe_blob_size_disagreeing_with_the_prototxt(self):
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "caffe"))
+        from caffe_proto import pb
+        weights = pb().NetParameter()
+        conv = weights.layer.add(name="conv1", type="Convolution")
+        conv.blobs.add(shape=pb().BlobShape(dim=[3, 1, 1, 1]), data=[1, 2, 3])
+        conv.blobs.add(shape=pb().BlobShape(dim=[2]), data=[0, 0])
+        src = self.write_caffe('layer { name: "conv1" type: "Convolution" bottom: "data" '
+                               'top: "conv1" convolution_param { num_output: 2 kernel_size: 1 } }',
+                               weights)
+        self.assert_fails(["convert", src, self.path("out.onnx")], 2,
+                          [src, "node 'conv1' (Convolution)", "[3, 1, 1, 1]"])
+
+    def test_caffe_missing_bottom(self):
+        src = self.write_caffe('layer { name: "r" type: "ReLU" bottom: "nowhere" top: "r" }')
+        self.assert_fails(["convert", src, self.path("out.onnx")], 2,
+                          [src, "node 'r' (ReLU)", "'nowhere'"])
+
+    def test_caffe_cycle(self):
+        src = self.write_caffe('layer { name: "a" type: "ReLU" bottom: "b" top: "a" }\n'
+                               'layer { name: "b" type: "ReLU" bottom: "a" top: "b" }')
+        self.assert_fails(["convert", src, self.path("out.prototxt")], 2,
+                          [src, "node 'a' (ReLU)", "cycle"])
+
+    def test_caffe_unknown_layer_type(self):
+        src = self.write_caffe('layer { name: "p" type: "FancyLayer" bottom: "data" top: "p" }')
+        self.assert_fails(["convert", src, self.path("out.onnx")], 2,
+                          [src, "node 'p' (FancyLayer)"])
+
     # --- usage problems: exit 1 ---
+
+    def test_caffe_options(self):
+        src = self.write_caffe('layer { name: "r" type: "ReLU" bottom: "data" top: "r" }')
+        self.assert_fails(["convert", src, self.path("out.prototxt"), "--caffe-dialect", "caffe-2"],
+                          1, ["--caffe-dialect 'caffe-2'", "caffe-1.0, bvlc-master"])
+        self.assert_fails(["convert", src, self.path("out.onnx"), "--fold-bn"], 1,
+                          ["--fold-bn", "Caffe output"])
+        onnx_src = self.write("good.onnx", model_bytes(small_model()))
+        self.assert_fails(["convert", onnx_src, self.path("out.onnx"), "--seed-weights", "1"], 1,
+                          ["--seed-weights", "Caffe input"])
+        for dialect in ("caffe-1.0", "bvlc-master"):
+            rc, out, err = run("convert", src, self.path(dialect + ".prototxt"), "--caffe-dialect",
+                               dialect, "--fold-bn")
+            self.assertEqual(rc, 0, out + err)
+        self.assertIn("caffe-1.0.caffemodel", self.listing())
+
+    def test_caffe_seed_weights(self):
+        src = self.write_caffe('layer { name: "ip" type: "InnerProduct" bottom: "data" top: "ip" '
+                               'inner_product_param { num_output: 2 } }')
+        self.assert_fails(["convert", src, self.path("out.onnx")], 2,
+                          [src, "node 'ip' (InnerProduct)", "no weights"])
+        for name in ("a", "b"):
+            rc, out, err = run("convert", src, self.path(name + ".prototxt"), "--seed-weights", "7")
+            self.assertEqual(rc, 0, out + err)
+        with open(self.path("a.caffemodel"), "rb") as a, open(self.path("b.caffemodel"), "rb") as b:
+            self.assertEqual(a.read(), b.read(), "same seed, same weights")
+
 
     def test_missing_model_file(self):
         self.assert_fails(["info", self.path("nothing.onnx")], 1, ["nothing.onnx"])
@@ -214,6 +282,9 @@ class CliTest(unittest.TestCase):
         rc, out, err = run("demo")
         self.assertEqual(rc, 0, out + err)
         self.assertIn("OK", out)
+        # The built-in CNN's first conv: TF SAME 16x16, emulated in Caffe by pad 2 and a crop.
+        self.assertIn("17x17 cropped to 16x16", out)
+        self.assertIn("naive symmetric pads", out)
         leftovers = [n for n in set(os.listdir(tempfile.gettempdir())) - before
                      if n.startswith("nnport-demo-")]
         self.assertEqual(leftovers, [])
