@@ -42,6 +42,13 @@ void add_bias(const float* bias, int64_t channels, int64_t plane, float* y) {
   }
 }
 
+// Starts each output channel at its bias so the GEMM accumulates onto it (beta = 1), which saves
+// a separate pass adding the bias afterwards.
+void fill_with_bias(const float* bias, int64_t channels, int64_t plane, float* y) {
+  for (int64_t c = 0; c < channels; ++c)
+    std::fill(y + c * plane, y + (c + 1) * plane, bias[c]);
+}
+
 bool is_pointwise(const WindowGeometry& g) {
   for (size_t a = 0; a < g.spatial(); ++a)
     if (g.kernel[a] != 1 || g.strides[a] != 1 || g.pads_begin[a] != 0 || g.pads_end[a] != 0)
@@ -127,7 +134,9 @@ void run_conv(KernelContext& ctx) {
     float* yn = y + n * out_channels * out_plane;
     if (depthwise) {
       depthwise_2d(g, in_channels, mg, xn, wd, yn);
+      add_bias(bias, out_channels, out_plane, yn);
     } else {
+      if (bias) fill_with_bias(bias, out_channels, out_plane, yn);
       for (int64_t gi = 0; gi < group; ++gi) {
         const float* xg = xn + gi * cg * in_plane;
         const float* cols = xg;
@@ -136,10 +145,9 @@ void run_conv(KernelContext& ctx) {
           cols = col.get();
         }
         gemm({wd + gi * mg * k, mg, k, k}, {cols, k, out_plane, out_plane},
-             yn + gi * mg * out_plane, out_plane);
+             yn + gi * mg * out_plane, out_plane, 1.0f, bias ? 1.0f : 0.0f);
       }
     }
-    add_bias(bias, out_channels, out_plane, yn);
   }
   ctx.set_output(0, std::move(out));
 }

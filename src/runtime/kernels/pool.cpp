@@ -123,6 +123,34 @@ int64_t column_major_offset(int64_t row_major, const std::vector<int64_t>& in) {
   return result;
 }
 
+// 2-D max of each clipped window straight from the axis tables (no list of cells per window);
+// the same row-major scan and strict comparison as the general path, so ties and NaNs resolve
+// identically.
+template <typename T>
+void max_pool_2d(const WindowGeometry& g, const std::vector<AxisWindows>& axes, int64_t planes,
+                 const T* x, T* y) {
+  const AxisWindows& rows = axes[0];
+  const AxisWindows& cols = axes[1];
+  const int64_t in_plane = g.in_count(), width = g.in[1];
+  const int64_t dy = g.dilations[0], dx = g.dilations[1];
+  for (int64_t p = 0; p < planes; ++p) {
+    const T* plane = x + p * in_plane;
+    for (int64_t oy = 0; oy < g.out[0]; ++oy) {
+      for (int64_t ox = 0; ox < g.out[1]; ++ox) {
+        const T* first_row = plane + (rows.start[oy] + rows.lo[oy] * dy) * width;
+        const int64_t first_col = cols.start[ox] + cols.lo[ox] * dx;
+        T best = first_row[first_col];
+        for (int64_t jy = rows.lo[oy]; jy < rows.hi[oy]; ++jy) {
+          const T* row = plane + (rows.start[oy] + jy * dy) * width + cols.start[ox];
+          for (int64_t jx = cols.lo[ox]; jx < cols.hi[ox]; ++jx)
+            if (row[jx * dx] > best) best = row[jx * dx];
+        }
+        *y++ = best;
+      }
+    }
+  }
+}
+
 template <typename T>
 void max_pool(KernelContext& ctx, const Tensor& x) {
   const WindowGeometry g = window_geometry(ctx, x.dims());
@@ -136,6 +164,11 @@ void max_pool(KernelContext& ctx, const Tensor& x) {
   int64_t* yi = want_indices ? indices.mutable_data<int64_t>() : nullptr;
   const T* xd = x.data<T>();
   const int64_t planes = x.dims()[0] * x.dims()[1];
+  if (g.spatial() == 2 && !want_indices) {
+    max_pool_2d(g, axes, planes, xd, y);
+    ctx.set_output(0, std::move(out));
+    return;
+  }
   const int64_t in_plane = g.in_count(), out_plane = g.out_count();
   for (int64_t p = 0; p < planes; ++p) {
     const T* plane = xd + p * in_plane;
