@@ -329,6 +329,42 @@ class MxnetCliTest(unittest.TestCase):
         self.assert_fails(source, ["bad-symbol.json", "node 'conv2_2' (Convolution)", "kernel",
                                    "'three' is not an integer"])
 
+    def test_mutated_attributes_read_or_fail_naming_the_node(self):
+        """Seeded mutations of the real symbol's attributes (odd tuples, huge, negative and
+        non-numeric values, dropped inputs): each read succeeds or exits 2 with one line naming
+        the file and a node, never a crash."""
+        rng = np.random.default_rng(20261126)
+        values = ["0", "-1", "(0, 0)", "(-1, 3)", "(3,)", "(3, 3, 3)", "()", "None", "nan",
+                  "1e30", "99999999999999999999", "(4611686018427387904, 2)", "abc", "same",
+                  "full", "sum", "(2, 2)", "True"]
+        keys = ["kernel", "stride", "pad", "dilate", "num_filter", "num_group", "no_bias",
+                "pool_type", "pooling_convention", "global_pool", "act_type", "layout",
+                "count_include_pad", "flatten", "multi_output"]
+        self.checkpoint("fuzz")
+        outcomes = {0: 0, 2: 0}
+        for trial in range(30):
+            symbol = json.loads(json.dumps(self.symbol))
+            ops = [n for n in symbol["nodes"] if n["op"] != "null"]
+            for _ in range(int(rng.integers(1, 4))):
+                node = ops[int(rng.integers(len(ops)))]
+                node.setdefault("attrs", {})[keys[int(rng.integers(len(keys)))]] = \
+                    values[int(rng.integers(len(values)))]
+            if rng.random() < 0.2:
+                node = ops[int(rng.integers(len(ops)))]
+                node["inputs"] = node["inputs"][: int(rng.integers(len(node["inputs"]) + 1))]
+            with open(self.path("fuzz-symbol.json"), "w") as f:
+                json.dump(symbol, f)
+            rc, out, err = run("info", self.path("fuzz-symbol.json"), "--input", DNNL_DIMS)
+            detail = f"\ntrial {trial}: exit {rc}\nstderr: {err}"
+            self.assertIn(rc, outcomes, detail)
+            outcomes[rc] += 1
+            if rc == 2:
+                lines = err.strip().splitlines()
+                self.assertEqual(len(lines), 1, detail)
+                self.assertTrue(lines[0].startswith(
+                    f"error: {self.path('fuzz-symbol.json')}: node '"), detail)
+        self.assertGreater(outcomes[2], 10, outcomes)
+
     def test_input_from_a_missing_node(self):
         symbol = json.loads(json.dumps(self.symbol))
         relu = next(n for n in symbol["nodes"] if n["name"] == "relu1_1")

@@ -298,6 +298,30 @@ TEST(MxnetUntrustedSymbol, BadStructureIsNamed) {
   }
 }
 
+// MXNet's Pad pads 4-d and 5-d input on the spatial axes only and never crops; the IR's Pad
+// could do all of that, so the reader must refuse what MXNet refuses.
+TEST(MxnetUntrustedSymbol, PadRefusesWhatMxnetRefuses) {
+  const std::string pad = R"j({
+  "nodes": [
+    {"op": "null", "name": "data", "inputs": []},
+    {"op": "Pad", "name": "p", "attrs": {"mode": "constant", "pad_width": "WIDTH"},
+     "inputs": [[0, 0, 0]]}
+  ],
+  "arg_nodes": [0], "heads": [[1, 0, 0]]
+})j";
+  {
+    mxnet_test::TempDir dir;
+    const Graph g = mxnet_test::read_checkpoint(dir, with(pad, "WIDTH", "(0, 0, 0, 0, 0, 1, 2, 0)"),
+                                                {}, {{"data", {1, 1, 2, 2}}});
+    EXPECT_EQ(g.value(g.outputs[0]).shape, Shape::from_sizes({1, 1, 3, 4}));
+  }
+  expect_symbol_error(with(pad, "WIDTH", "(0, 0, 0, 0, 0, -1, 0, 0)"),
+                      {"node 'p' (Pad)", "negative pad_width"});
+  expect_symbol_error(with(pad, "WIDTH", "(0, 0, 1, 1, 0, 0, 0, 0)"),
+                      {"node 'p' (Pad)", "pads axis 0 or 1"});
+  expect_symbol_error(with(pad, "WIDTH", "(1, 1)"), {"node 'p' (Pad)", "4-d and 5-d only"});
+}
+
 // Cutting the symbol text anywhere gives a model error naming the file.
 TEST(MxnetUntrustedSymbol, EveryTruncationIsAModelError) {
   const std::string text = kConvSymbol;

@@ -193,8 +193,14 @@ void read_pad(ReadContext& ctx) {
   const std::vector<int64_t> width = a.ints("pad_width", {});
   if (width.empty() || width.size() % 2 != 0) ctx.fail("pad_width must have 2 values per axis");
   const size_t rank = width.size() / 2;
+  // MXNet's Pad (unlike the IR's) never crops and leaves N and C alone; it refuses such files.
+  if (rank != 4 && rank != 5) ctx.fail("pad_width has {} axes; MXNet pads 4-d and 5-d only", rank);
+  if (width[0] || width[1] || width[2] || width[3])
+    ctx.fail("pad_width {} pads axis 0 or 1, which MXNet does not", tuple_text(width));
   std::vector<int64_t> pads(width.size());
   for (size_t i = 0; i < rank; ++i) {
+    if (width[2 * i] < 0 || width[2 * i + 1] < 0)
+      ctx.fail("negative pad_width {} (MXNet does not crop)", tuple_text(width));
     pads[i] = width[2 * i];
     pads[rank + i] = width[2 * i + 1];
   }
