@@ -15,6 +15,7 @@ Exit code 1 when any model fails to convert or run, or any output is over --max-
 """
 import argparse
 import os
+import re
 import subprocess
 import sys
 import time
@@ -70,20 +71,24 @@ def metrics_of(nnport, reference, output):
     return dict(zip(METRICS, (float(v) for v in fields[2:8])))
 
 
-def check_model(args, model_id, prototxt, caffemodel, work):
+def check_model(args, model_id, prototxt, caffemodel, work, input_dims=None):
     inputs, outputs = network_io(prototxt)
+    inputs.update(input_dims or {})
     rng = np.random.RandomState(1234)
-    feeds = []
+    feeds, sizes = [], []
     for name, dims in inputs.items():
         path = os.path.join(work, output_file_names([name])[0])
         np.save(path, rng.uniform(-1, 1, dims).astype(np.float32))
         feeds += ['--input', f'{name}={path}']
+        if input_dims and name in input_dims:
+            sizes += ['--input', f'{name}:' + ','.join(str(d) for d in dims)]
     onnx = os.path.join(work, 'converted.onnx')
-    run([args.nnport, 'convert', prototxt, onnx])
+    run([args.nnport, 'convert', prototxt, onnx] + sizes)
     run(['/usr/bin/python3', os.path.join(ORACLES, 'run_opencv.py'), prototxt, caffemodel] +
         feeds + [f'--output={layer}' for _, layer in outputs] +
         ['--out-dir', os.path.join(work, 'opencv')])
-    run([args.nnport, 'run', prototxt] + feeds + ['--out-dir', os.path.join(work, 'nnport')])
+    run([args.nnport, 'run', prototxt] + sizes + feeds +
+        ['--out-dir', os.path.join(work, 'nnport')])
     run(['node', os.path.join(ORACLES, 'run_onnxruntime.mjs'), onnx] + feeds +
         ['--out-dir', os.path.join(work, 'onnxruntime')])
     rows = []
@@ -99,14 +104,20 @@ def check_model(args, model_id, prototxt, caffemodel, work):
     return rows
 
 
-def models(work):
+def models():
+    """(id, prototxt, caffemodel, BVLC net to seed, input sizes other than the prototxt's)."""
     found = []
     for det in ('det1', 'det2', 'det3', 'det4'):
         base = os.path.join(TESTDATA, 'mtcnn', det)
-        found.append((f'mtcnn-{det}', base + '.prototxt', base + '.caffemodel', None))
+        found.append((f'mtcnn-{det}', base + '.prototxt', base + '.caffemodel', None, None))
+    # P-Net is fully convolutional and runs on whole images: odd sizes exercise the ceil-mode
+    # pooling tails.
+    base = os.path.join(TESTDATA, 'mtcnn', 'det1')
+    found.append(('mtcnn-det1 (1x3x31x43)', base + '.prototxt', base + '.caffemodel', None,
+                  {'data': [1, 3, 31, 43]}))
     for net in BVLC:
         found.append((f'{net} (seeded)', os.path.join(TESTDATA, 'bvlc-prototxt', net + '.prototxt'),
-                      None, net))
+                      None, net, None))
     return found
 
 
@@ -147,13 +158,13 @@ def main():
     args = parser.parse_args()
     started = time.time()
     rows = []
-    for model_id, prototxt, caffemodel, seeded_net in models(args.work):
-        work = os.path.join(args.work, model_id.split(' ')[0])
+    for model_id, prototxt, caffemodel, seeded_net, input_dims in models():
+        work = os.path.join(args.work, re.sub(r'[^A-Za-z0-9_.-]+', '_', model_id).strip('_'))
         os.makedirs(work, exist_ok=True)
         try:
             if seeded_net:
                 prototxt, caffemodel = seed_weights(args, prototxt, work)
-            model_rows = check_model(args, model_id, prototxt, caffemodel, work)
+            model_rows = check_model(args, model_id, prototxt, caffemodel, work, input_dims)
         except (RuntimeError, subprocess.TimeoutExpired) as error:
             model_rows = [{'model': model_id, 'error': str(error).replace('\n', ' '),
                            'ok': False}]
