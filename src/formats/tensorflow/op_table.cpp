@@ -43,7 +43,6 @@ std::string_view refusal_reason(std::string_view op) {
       {"NonMaxSuppressionV4", "non-max suppression is not supported"},
       {"NonMaxSuppressionV5", "non-max suppression is not supported"},
       {"Where", "data-dependent output shape (Where) is not supported"},
-      {"TopKV2", "TopKV2 is not supported"},
       {"VarHandleOp", "variables are not supported (freeze the graph)"},
       {"VariableV2", "variables are not supported (freeze the graph)"},
       {"ReadVariableOp", "variables are not supported (freeze the graph)"},

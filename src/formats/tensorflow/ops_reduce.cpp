@@ -1,4 +1,4 @@
-// Reductions (Mean, Sum, Max, Min, Prod) and ArgMax/ArgMin. The axes stay TF's: values keep
+// Reductions (Mean, Sum, Max, Min, Prod), ArgMax/ArgMin and TopKV2. The axes stay TF's: values keep
 // TF's layout, so no remapping is needed here (the transpose pass remaps when it moves layouts).
 #include <map>
 
@@ -37,12 +37,25 @@ void arg_reduce(NodeConverter& c) {
   c.emit("Cast", {index}, {c.output(0)}, attrs_of({{"to", std::string(dtype_name(out))}}));
 }
 
+// TopKV2 works on the last axis and returns int32 indices (index_type); equal values keep the
+// lower index first, as in ONNX TopK. sorted = false allows any order, so sorted output is exact.
+void top_k(NodeConverter& c) {
+  const std::vector<int64_t> k = c.constant_ints(1, "k");
+  if (k.size() != 1) c.fail("k must be one value, got {}", k.size());
+  const DType index_type = c.attr_dtype("index_type", DType::Int32);
+  const std::string index = c.temp_name("indices");
+  c.emit("TopK", {c.input(0), int64_constant(c, k, "k")}, {c.output(0), index},
+         attrs_of({{"axis", int64_t{-1}}, {"largest", int64_t{1}}, {"sorted", int64_t{1}}}));
+  c.emit("Cast", {index}, {c.output(1)}, attrs_of({{"to", std::string(dtype_name(index_type))}}));
+}
+
 std::vector<OpConverter> make_table() {
   std::vector<OpConverter> table;
   for (const auto& [op, ir] : reduce_ops())
     table.push_back({op, reduce});
   table.push_back({"ArgMax", arg_reduce});
   table.push_back({"ArgMin", arg_reduce});
+  table.push_back({"TopKV2", top_k});
   return table;
 }
 

@@ -29,7 +29,10 @@ const Tensor& NodeConverter::require_constant(size_t i, std::string_view what) c
 }
 
 std::vector<int64_t> NodeConverter::constant_ints(size_t i, std::string_view what) const {
-  const Tensor& t = require_constant(i, what);
+  // Integer parameters may come from a shape sub-graph that is constant once shapes are known.
+  const Tensor* folded = importer_.folded_constant(input(i));
+  if (!folded) fail("{} (input {}) must be a constant", what, i);
+  const Tensor& t = *folded;
   if (!dtype_is_integer(t.dtype()))
     fail("{} must be integers, got {}", what, dtype_name(t.dtype()));
   return t.to_int64_vector();

@@ -113,8 +113,11 @@ void Importer::alias(const NodeDef& node, size_t k, const std::string& value) {
 }
 
 void Importer::add_node(Node node) {
-  for (const std::string& out : node.outputs)
-    if (!out.empty()) graph_.add_value(out);
+  for (const std::string& out : node.outputs) {
+    if (out.empty()) continue;
+    graph_.add_value(out);
+    producers_[out] = graph_.nodes.size();
+  }
   graph_.nodes.push_back(std::move(node));
   infer_node_shapes(graph_.nodes.back());
 }

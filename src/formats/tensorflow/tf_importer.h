@@ -2,6 +2,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -41,6 +42,9 @@ class Importer {
   // The constant a TF tensor holds, converting its Const node early if needed; nullptr when it
   // is not a constant.
   const Tensor* constant_of(const std::string& tf_tensor);
+  // An IR value's constant, or its value computed with the reference kernels from constants and
+  // known shapes (tf_fold.cpp); nullptr when it depends on run-time data.
+  const Tensor* folded_constant(const std::string& value);
   std::string output_value(const NodeDef& node, size_t k);
   void alias(const NodeDef& node, size_t k, const std::string& value);
   std::string fresh_name(const std::string& base);
@@ -68,6 +72,7 @@ class Importer {
   void convert_const(NodeDef& node);
   void convert(NodeDef& node);
   void infer_node_shapes(const Node& node);
+  std::optional<std::vector<Tensor>> evaluate_node(const Node& node);
 
   GraphDef& graph_def_;
   ImportOptions& options_;
@@ -77,6 +82,8 @@ class Importer {
   std::unordered_map<std::string, std::string> tensor_values_;  // "node:k" -> IR value
   std::unordered_map<std::string, std::string> fused_;
   std::unordered_set<std::string> used_names_;
+  std::unordered_map<std::string, size_t> producers_;  // IR value -> index in graph_.nodes
+  std::unordered_map<std::string, std::optional<Tensor>> folded_;
 };
 
 }  // namespace nnport::tf

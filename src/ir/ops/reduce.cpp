@@ -1,5 +1,5 @@
 // Reductions in their opset-18 form (axes as an optional int64 input, keepdims,
-// noop_with_empty_axes), and ArgMax/ArgMin.
+// noop_with_empty_axes), ArgMax/ArgMin, and TopK.
 #include <set>
 
 #include "ir/error.h"
@@ -58,6 +58,28 @@ void infer_arg_reduce(InferenceContext& ctx) {
   ctx.set_output(0, DType::Int64, Shape(std::move(dims)));
 }
 
+void infer_top_k(InferenceContext& ctx) {
+  const Shape& x = ctx.input_shape(0);
+  const DType dtype = ctx.input_dtype(0);
+  if (!x.rank_known) {
+    ctx.set_output(0, dtype, Shape::unknown());
+    if (ctx.output_count() > 1) ctx.set_output(1, DType::Int64, Shape::unknown());
+    return;
+  }
+  const int64_t axis = normalize_axis(ctx.attrs().i("axis"), static_cast<int64_t>(x.rank()));
+  Shape out = x;
+  out.dims[axis] = Dim();
+  if (std::optional<std::vector<int64_t>> k = constant_ints(ctx, 1)) {
+    if (k->size() != 1) model_error("K must hold one value, got {}", k->size());
+    if ((*k)[0] < 0) model_error("K must not be negative, got {}", (*k)[0]);
+    if (x.dims[axis].known() && (*k)[0] > x.dims[axis].size)
+      model_error("K = {} exceeds the axis size {}", (*k)[0], x.dims[axis].size);
+    out.dims[axis] = Dim((*k)[0]);
+  }
+  ctx.set_output(0, dtype, out);
+  if (ctx.output_count() > 1) ctx.set_output(1, DType::Int64, out);
+}
+
 OpSchema reduce(const char* op, const char* doc) {
   return {op,
           doc,
@@ -97,6 +119,18 @@ const std::vector<OpSchema> kSchemas = {
     reduce("ReduceLogSumExp", "log(sum(exp(x))) over the axes."),
     arg_reduce("ArgMax", "Index (int64) of the maximum along one axis."),
     arg_reduce("ArgMin", "Index (int64) of the minimum along one axis."),
+    {"TopK",
+     "The K largest (or smallest) values along one axis and their int64 indices; input 1 is K "
+     "(int64, one value). Equal values keep index order (the lower index first).",
+     2,
+     2,
+     1,
+     2,
+     {{"axis", AttrType::Int, int64_t{-1}, "axis searched"},
+      {"largest", AttrType::Int, int64_t{1}, "1: the largest K, 0: the smallest K"},
+      {"sorted", AttrType::Int, int64_t{1},
+       "1: values in order (descending when largest); 0: any order (this IR keeps it sorted)"}},
+     infer_top_k},
 };
 
 }  // namespace

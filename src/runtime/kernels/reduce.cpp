@@ -1,6 +1,7 @@
-// Reductions and ArgMax/ArgMin. Float sums accumulate in double and round once; integer sums
+// Reductions, ArgMax/ArgMin and TopK. Float sums accumulate in double and round once; integer sums
 // and products wrap like two's-complement hardware. Empty reductions give the identity of the
 // operation (0 for sums, 1 for Prod, -inf/+inf for Max/Min, NaN for Mean).
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <set>
@@ -215,6 +216,67 @@ void run_arg_reduce(KernelContext& ctx) {
   ctx.set_output(0, std::move(out));
 }
 
+// Orders lane positions by value (descending when largest), equal values by index; NaN counts
+// as larger than any number so the order stays a strict weak ordering.
+template <typename T>
+bool top_k_before(T a, int64_t ia, T b, int64_t ib, bool largest) {
+  if constexpr (std::is_floating_point_v<T>) {
+    const bool nan_a = std::isnan(a), nan_b = std::isnan(b);
+    if (nan_a || nan_b) {
+      if (nan_a && nan_b) return ia < ib;
+      return largest ? nan_a : nan_b;
+    }
+  }
+  if (a != b) return largest ? a > b : a < b;
+  return ia < ib;
+}
+
+void run_top_k(KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  const int64_t rank = static_cast<int64_t>(x.rank());
+  const int64_t axis = normalize_axis(ctx.attrs().i("axis"), rank);
+  const std::vector<int64_t> k_values = ctx.input(1).to_int64_vector();
+  if (k_values.size() != 1) model_error("TopK: K must hold one value, got {}", k_values.size());
+  const int64_t k = k_values[0];
+  const auto& dims = x.dims();
+  if (k < 0 || k > dims[axis])
+    model_error("TopK: K = {} is outside [0, {}] (the axis size)", k, dims[axis]);
+  const bool largest = ctx.attrs().i("largest") != 0;
+  int64_t outer = 1, inner = 1;
+  for (int64_t i = 0; i < axis; ++i)
+    outer *= dims[i];
+  for (int64_t i = axis + 1; i < rank; ++i)
+    inner *= dims[i];
+  std::vector<int64_t> out_dims = dims;
+  out_dims[axis] = k;
+  const Tensor in = widen_half(x);
+  Tensor values(in.dtype(), out_dims);
+  Tensor indices(DType::Int64, out_dims);
+  int64_t* index_out = indices.mutable_data<int64_t>();
+  dispatch_dtype<kNumericTypes>(in.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T* src = in.data<T>();
+    T* value_out = values.mutable_data<T>();
+    std::vector<int64_t> order(static_cast<size_t>(dims[axis]));
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t i = 0; i < inner; ++i) {
+        const T* lane = src + o * dims[axis] * inner + i;
+        for (size_t j = 0; j < order.size(); ++j)
+          order[j] = static_cast<int64_t>(j);
+        std::partial_sort(order.begin(), order.begin() + k, order.end(), [&](int64_t a, int64_t b) {
+          return top_k_before(lane[a * inner], a, lane[b * inner], b, largest);
+        });
+        for (int64_t j = 0; j < k; ++j) {
+          const int64_t at = (o * k + j) * inner + i;
+          value_out[at] = lane[order[j] * inner];
+          index_out[at] = order[j];
+        }
+      }
+  });
+  ctx.set_output(0, narrow_to(values, x.dtype()));
+  if (ctx.output_count() > 1) ctx.set_output(1, std::move(indices));
+}
+
 const std::vector<KernelEntry> kKernels = {
     {"ReduceMean", run_reduce<ReduceKind::Mean>},
     {"ReduceMax", run_reduce<ReduceKind::Max>},
@@ -227,6 +289,7 @@ const std::vector<KernelEntry> kKernels = {
     {"ReduceLogSumExp", run_reduce<ReduceKind::LogSumExp>},
     {"ArgMax", run_arg_reduce<true>},
     {"ArgMin", run_arg_reduce<false>},
+    {"TopK", run_top_k},
 };
 
 }  // namespace
