@@ -2,9 +2,12 @@
 // pooling, other average divisors, ReLU6 in caffe-1.0) is checked by running the legalized IR
 // against the original with the reference executor, and by the layers it writes.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
+#include <filesystem>
 
+#include "formats/caffe/caffe_reader.h"
 #include "formats/caffe/caffe_writer.h"
 #include "ir/error.h"
 #include "ir/op_schema.h"
@@ -205,6 +208,143 @@ TEST(CaffeWriter, InexactDivisionIsRefusedNamingTheNode) {
   const Graph half = single_node_graph({1, 2}, div, {{"three", Tensor::scalar<float>(0.5f)}});
   EXPECT_EQ(layer_types(build_caffe_net(half, WriteOptions{})),
             (std::vector<std::string>{"Input", "Power"}));
+}
+
+// nsfwjs scales its NHWC image (Mul, Sub by scalars) before the layout Transpose to NCHW: the
+// Transpose moves up to the input and is absorbed (an NCHW Input blob), the scaling stays.
+TEST(CaffeWriter, ScalarPreprocessingBeforeTheLayoutTransposeIsAbsorbed) {
+  Graph g;
+  g.name = "test";
+  Value& x = g.add_value("x");
+  x.dtype = DType::Float32;
+  x.shape = Shape::from_sizes({1, 4, 5, 3});
+  g.inputs = {"x"};
+  g.add_constant("scale", Tensor::scalar<float>(2.0f));
+  g.add_constant("offset", Tensor::scalar<float>(1.0f));
+  g.add_constant("w", ramp({2, 3, 1, 1}, 0.3f));
+  const auto add = [&g](std::string name, std::string op, std::vector<std::string> inputs,
+                        std::string output) {
+    Node n;
+    n.name = std::move(name);
+    n.op = std::move(op);
+    n.inputs = std::move(inputs);
+    n.outputs = {output};
+    g.add_value(output);
+    g.nodes.push_back(std::move(n));
+    return &g.nodes.back();
+  };
+  add("mul", "Mul", {"x", "scale"}, "scaled");
+  add("sub", "Sub", {"scaled", "offset"}, "centered");
+  add("to_nchw", "Transpose", {"centered"}, "nchw")
+      ->attrs.set("perm", std::vector<int64_t>{0, 3, 1, 2});
+  add("conv", "Conv", {"nchw", "w"}, "y");
+  g.outputs = {"y"};
+  infer_shapes(g);
+  const CaffeNet written = build_caffe_net(g, WriteOptions{});
+  EXPECT_TRUE(written.nchw_io);
+  EXPECT_EQ(layer_types(written),
+            (std::vector<std::string>{"Input", "Power", "Power", "Convolution"}));
+  EXPECT_EQ(written.graph.value("x").shape.sizes(), (std::vector<int64_t>{1, 3, 4, 5}));
+  // The same numbers from the NCHW input as the source gives from the NHWC one.
+  TensorMap nhwc_feed, nchw_feed;
+  nhwc_feed["x"] = ramp({1, 4, 5, 3});
+  Tensor nchw(DType::Float32, {1, 3, 4, 5});
+  auto from = nhwc_feed["x"].values<float>();
+  auto to = nchw.mutable_values<float>();
+  for (int64_t h = 0; h < 4; ++h)
+    for (int64_t w = 0; w < 5; ++w)
+      for (int64_t c = 0; c < 3; ++c)
+        to[(c * 4 + h) * 5 + w] = from[(h * 5 + w) * 3 + c];
+  nchw_feed["x"] = nchw;
+  const Tensor want = run_graph(g, nhwc_feed).at("y");
+  const Tensor got = run_graph(written.graph, nchw_feed).at("y");
+  ASSERT_EQ(want.dims(), got.dims());
+  auto a = want.values<float>(), b = got.values<float>();
+  for (size_t i = 0; i < a.size(); ++i)
+    EXPECT_EQ(a[i], b[i]) << "element " << i;
+}
+
+// Writes `g` as Caffe files, reads them back with the Caffe reader and runs both on a ramp.
+void expect_caffe_round_trip_matches(const Graph& g) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("nnport_caffe_writer_" + std::to_string(::getpid()) + "_" + g.name);
+  std::filesystem::create_directories(dir);
+  const std::string prototxt = (dir / "net.prototxt").string();
+  write_caffe(g, prototxt, WriteOptions{});
+  const Graph back = read_caffe_files(prototxt, (dir / "net.caffemodel").string(), {});
+  std::filesystem::remove_all(dir);
+  TensorMap feeds;
+  feeds["x"] = ramp(g.value("x").shape.sizes());
+  const Tensor want = run_graph(g, feeds).at(g.outputs[0]);
+  const Tensor got = run_graph(back, feeds).at(back.outputs[0]);
+  ASSERT_EQ(want.dims(), got.dims());
+  auto a = want.values<float>(), b = got.values<float>();
+  for (size_t i = 0; i < a.size(); ++i)
+    EXPECT_NEAR(a[i], b[i], 1e-6f * std::max(1.0f, std::fabs(a[i]))) << "element " << i;
+}
+
+// OpenCV's Caffe importer ignores InnerProduct's `transpose`: a MatMul weight (K x N) is
+// stored N x K, one row per output, with `transpose` unset.
+TEST(CaffeWriter, MatMulWeightIsStoredOneRowPerOutput) {
+  Node matmul;
+  matmul.op = "MatMul";
+  matmul.inputs = {"x", "w"};
+  matmul.outputs = {"y"};
+  Graph g = single_node_graph({1, 3}, matmul,
+                              {{"w", Tensor::from_vector<float>({3, 2}, {1, 2, 3, 4, 5, 6})}});
+  g.name = "matmul";
+  const CaffeNet net = build_caffe_net(g, WriteOptions{});
+  ASSERT_EQ(layer_types(net), (std::vector<std::string>{"Input", "InnerProduct"}));
+  EXPECT_FALSE(net.net.layer(1).inner_product_param().transpose());
+  const caffe_io::BlobToWrite& weight = net.blobs.at(1).at(0);
+  EXPECT_EQ(weight.dims, (std::vector<int64_t>{2, 3}));
+  const auto w = weight.tensor.values<float>();
+  EXPECT_EQ(std::vector<float>(w.begin(), w.end()), (std::vector<float>{1, 3, 5, 2, 4, 6}));
+  expect_caffe_round_trip_matches(g);
+}
+
+// TF's AddN (IR Sum) is one Eltwise; a mean over H, W without keepdims is a global Pooling and
+// a Reshape.
+TEST(CaffeWriter, SumAndSpatialMeanBecomeEltwiseAndGlobalPooling) {
+  Graph g;
+  g.name = "sum_mean";
+  Value& x = g.add_value("x");
+  x.dtype = DType::Float32;
+  x.shape = Shape::from_sizes({1, 2, 3, 3});
+  g.inputs = {"x"};
+  g.add_constant("axes", Tensor::from_vector<int64_t>({2}, {2, 3}));
+  Node relu{"relu", "Relu", {"x"}, {"positive"}, {}};
+  Node sum{"add_n", "Sum", {"x", "positive", "positive"}, {"total"}, {}};
+  Node mean{"mean", "ReduceMean", {"total", "axes"}, {"y"}, {}};
+  mean.attrs.set("keepdims", int64_t{0});
+  for (Node* n : {&relu, &sum, &mean}) {
+    g.add_value(n->outputs[0]);
+    g.nodes.push_back(*n);
+  }
+  g.outputs = {"y"};
+  infer_shapes(g);
+  EXPECT_EQ(layer_types(build_caffe_net(g, WriteOptions{})),
+            (std::vector<std::string>{"Input", "ReLU", "Eltwise", "Pooling", "Reshape"}));
+  expect_caffe_round_trip_matches(g);
+}
+
+// Channel padding (3 channels before, more than the input has, and 1 after) is built from the
+// input, whole or sliced, by zero-scaled Powers, and a Concat.
+TEST(CaffeWriter, ChannelPadIsComposedFromTheInput) {
+  Node pad;
+  pad.name = "channel_padding";
+  pad.op = "Pad";
+  pad.inputs = {"x", "pads"};
+  pad.outputs = {"y"};
+  pad.attrs.set("mode", std::string("constant"));
+  Graph g = single_node_graph(
+      {1, 2, 3, 3}, pad, {{"pads", Tensor::from_vector<int64_t>({8}, {0, 3, 0, 0, 0, 1, 0, 0})}});
+  g.name = "channel_pad";
+  EXPECT_EQ(g.value("y").shape, Shape::from_sizes({1, 6, 3, 3}));
+  EXPECT_EQ(layer_types(build_caffe_net(g, WriteOptions{})),
+            (std::vector<std::string>{"Input", "Power", "Slice", "Silence", "Power", "Slice",
+                                      "Silence", "Power", "Concat"}));
+  expect_caffe_round_trip_matches(g);
 }
 
 TEST(CaffeWriter, UnknownDialectIsAUsageError) {

@@ -57,13 +57,15 @@ void emit_prelu(NodeExport& ctx) {
     ctx.net().add_blob(l, slope, {1});
     return;
   }
-  // Caffe has one slope per channel (axis 1): the IR slope must be [C] or [C, 1, ...].
+  // Caffe has one slope per channel (axis 1): broadcast against x (trailing axes aligned), the
+  // IR slope may vary along axis 1 only, as [C], [C, 1, 1] or [1, C, 1, 1] do.
   const auto& d = slope.dims();
   const size_t rank = x.rank();
-  const bool per_channel = x.rank_known && rank >= 2 && d.size() == rank - 1 &&
-                           std::all_of(d.begin() + 1, d.end(), [](int64_t v) { return v == 1; });
-  const bool flat = x.rank_known && rank == 2 && d.size() == 1;
-  if (!per_channel && !flat) ctx.refuse("slope of shape {} is not per channel", sizes_to_string(d));
+  bool per_channel = x.rank_known && rank >= 2 && d.size() <= rank && d.size() + 1 >= rank &&
+                     slope.element_count() == x.dims[1].size;
+  for (size_t j = 0; per_channel && j < d.size(); ++j)
+    per_channel = d[j] == 1 || rank - d.size() + j == 1;
+  if (!per_channel) ctx.refuse("slope of shape {} is not per channel", sizes_to_string(d));
   ctx.net().add_blob(l, slope, {slope.element_count()});
 }
 
@@ -282,9 +284,24 @@ void emit_neg(NodeExport& ctx) {
   negate(ctx, ctx.input_blob(0), ctx.output_blob());
 }
 
+// Sum of n same-shaped inputs (TF's AddN): Eltwise SUM adds its bottoms in order, as Sum does.
+void emit_sum(NodeExport& ctx) {
+  const Node& node = ctx.node();
+  const std::vector<int64_t> out = ctx.sizes(node.outputs[0]);
+  std::vector<std::string> bottoms;
+  for (size_t i = 0; i < node.inputs.size(); ++i) {
+    if (ctx.constant_input(i) || ctx.sizes(node.inputs[i]) != out)
+      ctx.refuse("input {} is a constant or broadcasts; Eltwise adds same-shaped blobs only", i);
+    bottoms.push_back(ctx.input_blob(i));
+  }
+  if (bottoms.size() < 2) ctx.refuse("Eltwise needs two or more inputs");
+  ctx.layer("Eltwise", bottoms, {ctx.output_blob()});
+}
+
 }  // namespace
 
 NodeEmitter find_elementwise_emitter(const std::string& op) {
+  if (op == "Sum") return emit_sum;
   if (op == "Relu") return emit_relu;
   if (op == "LeakyRelu") return emit_leaky_relu;
   if (op == "PRelu") return emit_prelu;

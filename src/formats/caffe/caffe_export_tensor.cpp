@@ -51,6 +51,56 @@ void slice_layer(NodeExport& ctx, const std::string& input, int64_t axis,
   if (!discarded.empty()) ctx.layer("Silence", discarded, {});
 }
 
+// A constant pad of the channel axis only (Keras' channel_padding in BlazeFace-style blocks):
+// Caffe 1.0 has no Pad layer, so the pad channels are made from the input itself: a Power layer
+// with scale 0 outputs its shift everywhere, whatever the input (Caffe fills the constant
+// without reading it), on the input or on a Slice of it as wide as the pad, and a Concat puts
+// them around the input.
+void emit_pad(NodeExport& ctx) {
+  const Node& node = ctx.node();
+  const std::vector<int64_t> in = ctx.sizes(node.inputs[0]);
+  const size_t rank = in.size();
+  if (AttrReader(node).s("mode") != "constant") ctx.refuse("only constant padding");
+  if (node.has_input(3)) ctx.refuse("pads for listed axes");
+  const std::vector<int64_t> pads = ctx.require_constant_input(1, "pads").to_int64_vector();
+  if (pads.size() != 2 * rank || rank < 2) ctx.refuse("pads do not match the rank");
+  for (size_t i = 0; i < rank; ++i)
+    if (i != 1 && (pads[i] != 0 || pads[rank + i] != 0))
+      ctx.refuse("Caffe 1.0 has no layer that pads axis {}", i);
+  if (pads[1] < 0 || pads[rank + 1] < 0) ctx.refuse("negative pads (crops)");
+  float value = 0.0f;
+  if (node.has_input(2)) {
+    const std::vector<float> v = ctx.require_constant_input(2, "value").to_float_vector();
+    if (v.size() != 1) ctx.refuse("the pad value must be a scalar");
+    value = v[0];
+  }
+  const std::string input = ctx.input_blob(0);
+  const auto fill = [&](const std::string& like, const std::string& what) {
+    const std::string blob = ctx.temp_blob(what);
+    auto* power = ctx.layer("Power", {like}, {blob})->mutable_power_param();
+    power->set_scale(0);
+    power->set_shift(value);
+    return blob;
+  };
+  const int64_t channels = in[1];
+  std::string filled;
+  std::vector<std::string> bottoms;
+  const auto add_block = [&](int64_t width, const std::string& what) {
+    for (; width >= channels; width -= channels) {
+      if (filled.empty()) filled = fill(input, "filled");
+      bottoms.push_back(filled);
+    }
+    if (width == 0) return;
+    const std::string cut = ctx.temp_blob(what + "_cut");
+    slice_layer(ctx, input, 1, {width}, {cut, ""});
+    bottoms.push_back(fill(cut, what));
+  };
+  add_block(pads[1], "before");
+  bottoms.push_back(input);
+  add_block(pads[rank + 1], "after");
+  ctx.layer("Concat", bottoms, {ctx.output_blob()});
+}
+
 void emit_split(NodeExport& ctx) {
   const std::vector<int64_t> in = ctx.sizes(ctx.node().inputs[0]);
   const int64_t axis = positive_axis(ctx, AttrReader(ctx.node()).i("axis"), in.size());
@@ -178,6 +228,7 @@ NodeEmitter find_tensor_emitter(const std::string& op) {
   if (op == "Softmax") return emit_softmax;
   if (op == "Split") return emit_split;
   if (op == "Slice") return emit_slice;
+  if (op == "Pad") return emit_pad;
   if (op == "Flatten" || op == "Reshape" || op == "Squeeze" || op == "Unsqueeze")
     return emit_reshape_to_output;
   if (op == "Identity" || op == "Dropout") return emit_identity;

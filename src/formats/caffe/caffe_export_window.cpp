@@ -2,6 +2,8 @@
 // Gemm, MatMul, BatchNormalization, LRN. By the time a node gets here the legalization passes
 // have made its pads symmetric and its rounding and divisor Caffe's; these emitters check that
 // and refuse otherwise.
+#include <algorithm>
+
 #include "formats/caffe/caffe_export.h"
 #include "formats/caffe/caffe_pool_math.h"
 #include "ir/op_schema.h"
@@ -166,6 +168,43 @@ void emit_global_pool(NodeExport& ctx) {
   p->set_global_pooling(true);
 }
 
+// Mean / max over H and W of an NCHW blob (Keras' global pooling layers, TF's Mean/Max) is a
+// global Pooling; without keepdims a Reshape drops the two unit axes.
+void emit_spatial_reduce(NodeExport& ctx) {
+  const std::vector<int64_t> in = ctx.sizes(ctx.node().inputs[0]);
+  std::vector<int64_t> axes = ctx.require_constant_input(1, "axes").to_int64_vector();
+  for (int64_t& a : axes)
+    if (a < 0) a += static_cast<int64_t>(in.size());
+  std::sort(axes.begin(), axes.end());
+  if (in.size() != 4 || axes != std::vector<int64_t>{2, 3})
+    ctx.refuse("only a reduction over axes 2 and 3 of a 4-D blob is a Caffe Pooling");
+  const bool keepdims = AttrReader(ctx.node()).i("keepdims") != 0;
+  const std::string pooled = keepdims ? ctx.output_blob() : ctx.temp_blob("pooled");
+  pb::LayerParameter* layer = ctx.layer("Pooling", {ctx.input_blob(0)}, {pooled});
+  auto* p = layer->mutable_pooling_param();
+  p->set_pool(ctx.node().op == "ReduceMean" ? pb::PoolingParameter::AVE
+                                            : pb::PoolingParameter::MAX);
+  p->set_global_pooling(true);
+  if (keepdims) return;
+  auto* reshape = ctx.layer("Reshape", {pooled}, {ctx.output_blob()})->mutable_reshape_param();
+  reshape->mutable_shape()->add_dim(in[0]);
+  reshape->mutable_shape()->add_dim(in[1]);
+}
+
+// A K x N weight as N x K (one row per output).
+Tensor output_major(NodeExport& ctx, const Tensor& weight) {
+  if (weight.dtype() != DType::Float32)
+    ctx.refuse("weights of dtype {} (Caffe stores float32 only)", dtype_name(weight.dtype()));
+  const int64_t k = weight.dims()[0], n = weight.dims()[1];
+  Tensor out(DType::Float32, {n, k});
+  const auto from = weight.values<float>();
+  auto to = out.mutable_values<float>();
+  for (int64_t row = 0; row < k; ++row)
+    for (int64_t col = 0; col < n; ++col)
+      to[col * k + row] = from[row * n + col];
+  return out;
+}
+
 void add_inner_product(NodeExport& ctx, const Tensor& weight, bool transposed, int64_t axis,
                        const Tensor* bias) {
   const int64_t n = weight.dims()[transposed ? 1 : 0];
@@ -174,9 +213,10 @@ void add_inner_product(NodeExport& ctx, const Tensor& weight, bool transposed, i
   auto* p = layer->mutable_inner_product_param();
   p->set_num_output(static_cast<uint32_t>(n));
   if (axis != 1) p->set_axis(static_cast<int32_t>(axis));
-  if (transposed) p->set_transpose(true);
-  ctx.net().add_blob(layer, weight,
-                     transposed ? std::vector<int64_t>{k, n} : std::vector<int64_t>{n, k});
+  // A K x N weight is stored N x K rather than with `transpose: true`: OpenCV's Caffe importer
+  // ignores that field and would read the blob as N x K, silently computing something else.
+  ctx.net().add_blob(layer, transposed ? output_major(ctx, weight) : weight,
+                     std::vector<int64_t>{n, k});
   if (bias) {
     if (bias->element_count() != n)
       ctx.refuse("bias of {} values for {} outputs", bias->element_count(), n);
@@ -257,6 +297,7 @@ NodeEmitter find_window_emitter(const std::string& op) {
   if (op == "Conv" || op == "ConvTranspose") return emit_conv;
   if (op == "MaxPool" || op == "AveragePool") return emit_pool;
   if (op == "GlobalAveragePool" || op == "GlobalMaxPool") return emit_global_pool;
+  if (op == "ReduceMean" || op == "ReduceMax") return emit_spatial_reduce;
   if (op == "Gemm") return emit_gemm;
   if (op == "MatMul") return emit_matmul;
   if (op == "BatchNormalization") return emit_batch_norm;

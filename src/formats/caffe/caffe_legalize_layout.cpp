@@ -5,6 +5,7 @@
 // returns NCHW blobs (as OpenCV's own TensorFlow importer does), recorded in the prototxt's
 // name-independent metadata by the writer. The numbers are unchanged, only the I/O layout.
 #include <algorithm>
+#include <set>
 
 #include "formats/caffe/caffe_legalize.h"
 #include "ir/op_schema.h"
@@ -28,10 +29,66 @@ void replace_uses(Graph& graph, const std::string& from, const std::string& to) 
     if (out == from) out = to;
 }
 
+// An op that computes each element from that element alone, the same in any layout: a unary
+// op, or a binary/Clip op whose other operands are one-element constants (no broadcast that
+// depends on the axis order, no rank growth). Returns the index of its data input, or -1.
+int layout_free_data_input(const Graph& graph, const Node& node) {
+  static const std::set<std::string> kOps = {"Add",  "Sub", "Mul", "Div",     "Clip",
+                                             "Relu", "Neg", "Abs", "Sigmoid", "Tanh"};
+  if (!kOps.count(node.op) || node.outputs.size() != 1) return -1;
+  int data = -1;
+  for (size_t i = 0; i < node.inputs.size(); ++i) {
+    if (node.inputs[i].empty()) continue;
+    const Tensor* c = graph.constant(node.inputs[i]);
+    if (c && c->element_count() == 1 && c->rank() <= 4) continue;
+    if (c || data >= 0) return -1;
+    data = static_cast<int>(i);
+  }
+  return data;
+}
+
+// A source that preprocesses its channels-last input before the first layout Transpose (nsfwjs
+// scales the image by Mul and Sub with scalars) leaves the Transpose away from the input. Such
+// element-by-element ops commute with the Transpose, so it moves up to the input, where it can
+// be absorbed; the values computed are the same, only in NCHW order.
+bool hoist_transposes_to_inputs(Graph& graph) {
+  bool changed = false;
+  for (bool moved = true; moved;) {
+    moved = false;
+    const auto producers = graph.producers();
+    const auto uses = graph.use_counts();
+    for (Node& transpose : graph.nodes) {
+      if (!is_transpose(transpose, kToChannelsFirst)) continue;
+      const std::string between = transpose.inputs[0];
+      const auto p = producers.find(between);
+      if (p == producers.end() || uses.at(between) != 1) continue;
+      Node& op = graph.nodes[p->second];
+      const int data = layout_free_data_input(graph, op);
+      if (data < 0) continue;
+      const std::string source = op.inputs[data];
+      const bool from_input =
+          std::count(graph.inputs.begin(), graph.inputs.end(), source) > 0 ||
+          (producers.count(source) &&
+           layout_free_data_input(graph, graph.nodes[producers.at(source)]) >= 0);
+      if (!from_input) continue;
+      // source -> op -> between -> Transpose -> out  becomes  source -> Transpose -> between ->
+      // op -> out (`between` now holds the NCHW value).
+      op.inputs[data] = between;
+      std::swap(op.outputs[0], transpose.outputs[0]);
+      transpose.inputs[0] = source;
+      moved = changed = true;
+      break;
+    }
+    if (moved) graph.topological_sort();
+  }
+  return changed;
+}
+
 }  // namespace
 
 bool absorb_layout_transposes(Graph& graph) {
-  bool changed = false;
+  bool changed = hoist_transposes_to_inputs(graph);
+  if (changed) infer_shapes(graph);
   std::vector<bool> drop(graph.nodes.size(), false);
   for (const std::string& input : graph.inputs) {
     Value& v = graph.value(input);
