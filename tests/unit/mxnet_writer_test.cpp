@@ -279,6 +279,38 @@ void expect_read_error(const std::string& symbol, const std::vector<mxnet::Named
   }
 }
 
+// MXNet's Pad never pads channels: BlazeFace's channel_padding (here 1 channel before, 2 after,
+// plus one row below) becomes a spatial Pad and a Concat with stored blocks of the pad value.
+TEST(MxnetWriter, ChannelPadBecomesConcatWithStoredBlocks) {
+  Builder b({1, 2, 3, 3});
+  Attributes constant_mode;
+  constant_mode.set("mode", std::string("constant"));
+  const Graph g = b.finish(b.node(
+      "Pad", "channel_padding",
+      {"input", b.ints("pads", {0, 1, 0, 0, 0, 2, 1, 0}), b.constant("value", tensor({}, {0.5f}))},
+      constant_mode));
+  mxnet_test::TempDir dir;
+  const Written out = write_and_read(dir, g);
+  const mxnet::SymbolNode* pad = find_op(out.symbol, "Pad");
+  const mxnet::SymbolNode* concat = find_op(out.symbol, "Concat");
+  ASSERT_TRUE(pad && concat);
+  EXPECT_EQ(pad->attrs.at("pad_width"), "(0, 0, 0, 0, 0, 1, 0, 0)");
+  EXPECT_EQ(concat->attrs.at("dim"), "1");
+  EXPECT_EQ(concat->attrs.at("num_args"), "3");
+  EXPECT_EQ(concat->name, "channel_padding");
+  EXPECT_EQ(out.read_back.value(out.read_back.outputs[0]).shape, Shape::from_sizes({1, 5, 4, 3}));
+  const std::vector<float> got = mxnet_test::run_single(out.read_back, "input", b.input_tensor());
+  const std::vector<float> x = pattern(18);
+  ASSERT_EQ(got.size(), 60u);
+  for (int64_t c = 0; c < 5; ++c)
+    for (int64_t h = 0; h < 4; ++h)
+      for (int64_t w = 0; w < 3; ++w) {
+        const bool copied = c >= 1 && c <= 2 && h < 3;
+        const float want = copied ? x[((c - 1) * 3 + h) * 3 + w] : 0.5f;
+        EXPECT_EQ(got[(c * 4 + h) * 3 + w], want) << "c " << c << " h " << h << " w " << w;
+      }
+}
+
 TEST(MxnetReader, BadModelsGiveNodeNamedErrors) {
   const std::string conv = R"j({
   "nodes": [

@@ -132,7 +132,25 @@ void emit_slice(WriteContext& ctx) {
            {{"begin", text(begin)}, {"end", text(end)}, {"step", text(step)}}, ctx.node().outputs);
 }
 
-// MXNet's Pad takes 4-d or 5-d input and never pads N or C.
+// A block of `value` shaped like the Pad's output with `channels` channels, stored as a
+// parameter.
+EntryRef pad_block(WriteContext& ctx, int64_t channels, float value, std::string_view suffix) {
+  const Shape& out = ctx.output_shape();
+  if (!out.fully_known())
+    ctx.fail("padding the channel axis needs the output size, got {}", out.to_string());
+  if (ctx.graph().value(ctx.node().inputs[0]).dtype != DType::Float32)
+    ctx.fail("padding the channel axis of a non-float32 tensor");
+  std::vector<int64_t> dims = out.sizes();
+  dims[1] = channels;
+  Tensor block(DType::Float32, dims);
+  for (float& v : block.mutable_values<float>())
+    v = value;
+  return ctx.add_param(suffix, block);
+}
+
+// MXNet's Pad takes 4-d or 5-d input and never pads N or C. A constant pad of the channel axis
+// (the channel_padding of BlazeFace-style blocks) becomes a Concat with stored blocks of the
+// pad value on the channel axis, after a Pad of the spatial axes if they are padded too.
 void emit_pad(WriteContext& ctx) {
   const std::string mode = ctx.attrs().s("mode");
   if (mode != "constant" && mode != "edge" && mode != "reflect")
@@ -153,15 +171,20 @@ void emit_pad(WriteContext& ctx) {
   if (pads.size() != 2 * rank) ctx.fail("pads has {} values for rank {}", pads.size(), rank);
   if (rank != 4 && rank != 5) ctx.fail("MXNet's Pad takes only 4-d and 5-d input");
   std::vector<int64_t> width;
+  bool pads_space = false;
   for (size_t i = 0; i < rank; ++i) {
     if (pads[i] < 0 || pads[rank + i] < 0) ctx.fail("negative pads (crops) are not supported");
-    if (i < 2 && (pads[i] || pads[rank + i])) ctx.fail("MXNet's Pad cannot pad axes 0 and 1");
-    width.push_back(pads[i]);
-    width.push_back(pads[rank + i]);
+    if (i == 0 && (pads[i] || pads[rank + i])) ctx.fail("MXNet cannot pad axis 0");
+    width.push_back(i < 2 ? 0 : pads[i]);
+    width.push_back(i < 2 ? 0 : pads[rank + i]);
+    pads_space = pads_space || (i >= 2 && (pads[i] || pads[rank + i]));
   }
+  const bool pads_channels = pads[1] || pads[rank + 1];
+  if (pads_channels && mode != "constant")
+    ctx.fail("MXNet's Pad cannot pad axis 1, and mode '{}' has no other form there", mode);
   AttrMap attrs = {{"mode", mode}, {"pad_width", tuple_text(width)}};
+  float value = 0.0f;
   if (mode == "constant") {
-    float value = 0.0f;
     if (ctx.node().has_input(2)) {
       const std::vector<float> v = ctx.constant_floats(2, "constant value");
       if (v.size() != 1) ctx.fail("the constant value must be a scalar");
@@ -169,7 +192,18 @@ void emit_pad(WriteContext& ctx) {
     }
     attrs["constant_value"] = float_text(value);
   }
-  ctx.emit("Pad", {ctx.input(0)}, attrs, ctx.node().outputs);
+  if (!pads_channels) {
+    ctx.emit("Pad", {ctx.input(0)}, attrs, ctx.node().outputs);
+    return;
+  }
+  EntryRef data = ctx.input(0);
+  if (pads_space) data = ctx.emit_helper("space", "Pad", {data}, attrs);
+  std::vector<EntryRef> parts;
+  if (pads[1]) parts.push_back(pad_block(ctx, pads[1], value, "channels_before"));
+  parts.push_back(data);
+  if (pads[rank + 1]) parts.push_back(pad_block(ctx, pads[rank + 1], value, "channels_after"));
+  ctx.emit("Concat", parts, {{"dim", "1"}, {"num_args", std::to_string(parts.size())}},
+           ctx.node().outputs);
 }
 
 void emit_cast(WriteContext& ctx) {
