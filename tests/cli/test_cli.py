@@ -289,6 +289,20 @@ class CliTest(unittest.TestCase):
                      if n.startswith("nnport-demo-")]
         self.assertEqual(leftovers, [])
 
+    def test_demo_on_tf_mobilenet_v1(self):
+        """run-demo.sh's case: the generated TF-slim MobileNet v1 converted to Caffe."""
+        generator = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "generators",
+                                 "tf_mobilenet.py")
+        subprocess.run([sys.executable, generator, self.dir], check=True, capture_output=True)
+        rc, out, err = run("demo", "--tf-model", self.path("mobilenet_v1_1.0_224.pb"), "--keep",
+                           self.path("demo"), "--output", "MobilenetV1/Logits/SpatialSqueeze",
+                           "MobilenetV1/Predictions/Reshape_1")
+        self.assertEqual(rc, 0, out + err)
+        self.assertIn("pads [top 0, left 0, bottom 1, right 1], output 112x112", out)
+        self.assertIn("113x113 cropped to 112x112", out)
+        self.assertIn("OK", out)
+        self.assertTrue(os.path.exists(self.path("demo/nnport.caffemodel")))
+
 
 if __name__ == "__main__":
     NNPORT = os.path.abspath(sys.argv.pop(1))
