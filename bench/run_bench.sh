@@ -66,3 +66,10 @@ resnet50 (torchvision, random init, opset 13): $model_mb MB, $(nproc) cores, bes
 
 nnport run peak RSS: $run_rss_mb MB
 TABLE
+
+# TF.js graph models -> ONNX (issue 4), when the TF oracle's npm cache (ctest -R oracle_tensorflow)
+# holds them.
+if [ -d "$build/oracle/tensorflow/npm" ]; then
+  echo
+  bench/run_bench_tfjs.sh "$build" "$repeats"
+fi
