@@ -339,6 +339,18 @@ TEST(MxnetUntrustedSymbol, EveryTruncationIsAModelError) {
   EXPECT_THROW(mxnet::parse_symbol_json(deep, "deep-symbol.json"), Error);
 }
 
+// The .params beside a symbol file is the highest epoch whose number parses; names that only
+// look like checkpoints are skipped, never a reason to fail.
+TEST(MxnetUntrustedNames, ParamsFileIsTheHighestParsableEpoch) {
+  mxnet_test::TempDir dir;
+  for (const char* name : {"net-0003.params", "net-3.params", "net-0002.params",
+                           "net-99999999999999999999999.params", "net--1.params", "net-.params",
+                           "net-0x10.params", "net-0004.params.bak", "other-0009.params"})
+    mxnet_test::write_file(dir.file(name), "");
+  EXPECT_EQ(mxnet::find_params_file(dir.file("net-symbol.json")), dir.file("net-0003.params"));
+  EXPECT_EQ(mxnet::find_params_file(dir.file("none-symbol.json")), "");
+}
+
 // Names with quotes, backslashes and line breaks (legal in ONNX and TF names) must not break the
 // generated script.
 TEST(MxnetUntrustedNames, GeneratedPythonEscapesEveryName) {

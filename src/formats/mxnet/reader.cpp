@@ -1,7 +1,9 @@
 // MXNet reader driver: symbol + params -> IR. The per-op conversion lives in read_ops_*.cpp.
+#include <charconv>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 
 #include "formats/mxnet/mxnet.h"
 #include "formats/mxnet/ndarray_list.h"
@@ -67,17 +69,23 @@ std::string find_params_file(const std::string& symbol_path) {
   const fs::path dir = prefix.has_parent_path() ? prefix.parent_path() : fs::path(".");
   const std::string stem = prefix.filename().string() + "-";
   std::string best;
-  long best_epoch = -1;
+  std::optional<uint64_t> best_epoch;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     const std::string name = entry.path().filename().string();
     if (name.rfind(stem, 0) != 0 || !ends_with(name, ".params")) continue;
     const std::string epoch = name.substr(stem.size(), name.size() - stem.size() - 7);
-    if (epoch.empty() || epoch.find_first_not_of("0123456789") != std::string::npos) continue;
-    const long value = std::stol(epoch);
-    if (value > best_epoch) {
+    // Epochs are what Module.save_checkpoint prints with %04d; a name whose number does not
+    // fit is no checkpoint of ours to pick.
+    uint64_t value = 0;
+    const auto [end, status] = std::from_chars(epoch.data(), epoch.data() + epoch.size(), value);
+    if (epoch.empty() || status != std::errc() || end != epoch.data() + epoch.size()) continue;
+    // Directory order is arbitrary: "NAME-1" and "NAME-0001" tie on the epoch and are told
+    // apart by their names, so the same folder always gives the same choice.
+    const std::string path = entry.path().string();
+    if (!best_epoch || value > *best_epoch || (value == *best_epoch && path < best)) {
       best_epoch = value;
-      best = entry.path().string();
+      best = path;
     }
   }
   return best;
