@@ -47,18 +47,19 @@ void keep_freed_memory_for_reuse() {
   (void)done;
 }
 
-// The Relu right after node `index`, when it is the only reader of that node's (Conv) output
-// and nothing asks to see the output itself: the executor then applies it in place.
+// The Relu right after node `index`, when it is the only reader of that node's first output
+// (a Conv's or a residual Add's in a ResNet) and nothing asks to see the output itself: the
+// executor then applies it in place.
 const Node* relu_to_fuse(const Graph& graph, size_t index,
                          const std::unordered_map<std::string, size_t>& remaining,
                          const std::set<std::string>& keep, const RunOptions& options) {
   const Node& node = graph.nodes[index];
-  if (options.after_node || options.keep_intermediates || node.op != "Conv" ||
+  if (options.after_node || options.keep_intermediates || node.outputs.empty() ||
       index + 1 >= graph.nodes.size())
     return nullptr;
   const Node& next = graph.nodes[index + 1];
   const std::string& value = node.outputs[0];
-  if (next.op != "Relu" || next.inputs.size() != 1 || next.inputs[0] != value ||
+  if (value.empty() || next.op != "Relu" || next.inputs.size() != 1 || next.inputs[0] != value ||
       next.outputs.size() != 1 || next.outputs[0].empty() || keep.count(value))
     return nullptr;
   const auto uses = remaining.find(value);
@@ -136,13 +137,14 @@ TensorMap run_graph(const Graph& graph, const TensorMap& feeds, const RunOptions
       if (in.empty() || keep.count(in) || graph.constant(in)) continue;
       if (--remaining[in] == 0) live.erase(in);
     }
-    // A Conv's output is fresh and read only by the Relu: rectifying it in place saves
-    // allocating, reading and writing a second tensor.
+    // The output is read only by the Relu: rectifying it in place saves allocating, reading and
+    // writing a second tensor (a buffer shared with another value is copied first, by
+    // mutable_values).
     if (const Node* relu = relu_to_fuse(graph, index, remaining, keep, options)) {
-      auto conv_out = live.find(node.outputs[0]);
-      if (conv_out->second.dtype() == DType::Float32) {
-        Tensor rectified = std::move(conv_out->second);
-        live.erase(conv_out);
+      auto produced = live.find(node.outputs[0]);
+      if (produced->second.dtype() == DType::Float32) {
+        Tensor rectified = std::move(produced->second);
+        live.erase(produced);
         relu_in_place(rectified);
         live[relu->outputs[0]] = std::move(rectified);
         ++index;
