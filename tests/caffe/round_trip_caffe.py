@@ -103,7 +103,8 @@ def blobs_by_layer(weights, layer_names):
 
 
 def compare_networks(source_prototxt, source_weights, written_prototxt, written_weights):
-    """Problems found (empty when the round trip kept everything), and a summary."""
+    """Problems found (empty when the round trip kept everything), and a summary. Without
+    `source_weights` only the layers are compared (the caller compares the files' bytes)."""
     source = inference_layers(read_prototxt(source_prototxt))
     written = inference_layers(read_prototxt(written_prototxt))
     problems = []
@@ -112,6 +113,8 @@ def compare_networks(source_prototxt, source_weights, written_prototxt, written_
         b = written[i][1] if i < len(written) else '(none)'
         if a != b:
             problems.append(f'layer {i}:\n  source:  {a}\n  written: {b}')
+    if not source_weights:
+        return problems, f'{len(source)} layers'
     names = {name for name, _ in source}
     source_blobs = blobs_by_layer(read_caffemodel(source_weights), names)
     written_blobs = blobs_by_layer(read_caffemodel(written_weights), names)
@@ -159,12 +162,16 @@ def main():
         try:
             for conversion in conversions:
                 nnport_convert(args.nnport, *conversion)
-            problems, summary = compare_networks(source + '.prototxt', source + '.caffemodel',
-                                                 written + '.prototxt', written + '.caffemodel')
-            if name.endswith('(seeded)'):
+            seeded = name.endswith('(seeded)')
+            # Python's protobuf parses AlexNet's 61M weights slowly: identical bytes say more.
+            problems, summary = compare_networks(
+                source + '.prototxt', None if seeded else source + '.caffemodel',
+                written + '.prototxt', written + '.caffemodel')
+            if seeded:
                 for ext in ('.prototxt', '.caffemodel'):
                     if not filecmp.cmp(source + ext, written + ext, shallow=False):
                         problems.append(f'{os.path.basename(written + ext)} differs in bytes')
+                summary += ', identical files'
         except RuntimeError as error:
             problems, summary = [str(error)], ''
         failures += bool(problems)
