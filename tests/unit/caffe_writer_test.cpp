@@ -347,6 +347,21 @@ TEST(CaffeWriter, ChannelPadIsComposedFromTheInput) {
   expect_caffe_round_trip_matches(g);
 }
 
+// tf.maximum(0, x) (mobileface): the ReLU must read the variable operand, not the constant.
+TEST(CaffeWriter, MaxWithAConstantFirstOperandIsAReluOfTheVariable) {
+  Node max;
+  max.name = "maximum";
+  max.op = "Max";
+  max.inputs = {"zero", "x"};
+  max.outputs = {"y"};
+  Graph g = single_node_graph({1, 2, 3, 3}, max, {{"zero", Tensor::scalar<float>(0)}});
+  g.name = "max_zero";
+  const CaffeNet net = build_caffe_net(g, WriteOptions{});
+  ASSERT_EQ(layer_types(net), (std::vector<std::string>{"Input", "ReLU"}));
+  EXPECT_EQ(net.net.layer(1).bottom(0), "x");
+  expect_caffe_round_trip_matches(g);
+}
+
 TEST(CaffeWriter, UnknownDialectIsAUsageError) {
   Node relu;
   relu.op = "Relu";

@@ -228,7 +228,10 @@ void emit_binary(NodeExport& ctx) {
   if (kind == "Max" || kind == "Min") {
     if (values.element_count() != 1) ctx.refuse("{} with a non-scalar constant", op);
     const float c = values.values<float>()[0];
-    if (kind == "Max" && c == 0) return simple(ctx, "ReLU");
+    if (kind == "Max" && c == 0) {
+      ctx.layer("ReLU", {x}, {ctx.output_blob()});  // x: the variable operand, first or second
+      return;
+    }
     if (kind == "Max") {
       const std::string bound = constant_like(ctx, x, c, "bound");
       ctx.layer("Eltwise", {x, bound}, {ctx.output_blob()})
