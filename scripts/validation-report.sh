@@ -31,11 +31,14 @@ fi
   "${matrix_args[@]}" && status=0 || status=$?
 if [ -f "$build/oracle/tensorflow.md" ]; then
   {
-    printf '\n## TensorFlow reader vs TF.js (tfjs 4.22, wasm backend)\n\n'
-    printf 'From the `oracle_tensorflow` ctest (`tests/tensorflow/compare_tf_models.py`): each '
-    printf 'model converted to ONNX, run in nnport and in ONNX Runtime on the converted file, '
-    printf 'against tfjs on the source. Known problems are listed with their reason in the '
-    printf "script's KNOWN_PROBLEMS; any other failure fails the test.\n\n"
+    printf '\n## TensorFlow models vs TF.js (tfjs 4.22, wasm backend): ONNX, Caffe, MXNet\n\n'
+    printf 'From the `oracle_tensorflow` ctest (`tests/tensorflow/compare_tf_models.py`): tfjs '
+    printf 'runs each TF model once; nnport runs the source, and converts it to ONNX (run in ONNX '
+    printf 'Runtime), to Caffe, dialect caffe-1.0 (run in OpenCV dnn 4.6) and to MXNet (read '
+    printf 'back and run by nnport: no MXNet runtime exists here). The counts below the table are '
+    printf 'for the 42 real TF.js graph models (human-models and nsfwjs). Known problems are '
+    printf "listed with their reason in the script's KNOWN_PROBLEMS; any other failure fails "
+    printf 'the test.\n\n'
     cat "$build/oracle/tensorflow.md"
   } >>docs/VALIDATION.md
 fi
