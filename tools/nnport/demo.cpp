@@ -96,7 +96,7 @@ Conversion evaluate(const std::string& label, const Graph& caffe, const Graph& s
   Conversion c{label, first_conv_output(caffe), {}};
   for (size_t i = 0; i < source.outputs.size(); ++i) {
     const Tensor& reference = expected.at(source.outputs[i]);
-    Tensor result = results.at(caffe.outputs[i]);
+    const Tensor& result = results.at(caffe.outputs[i]);
     if (is_nchw_of(result.dims(), reference.dims()))
       model_error("{}: 4-D output '{}' in NCHW: the demo compares only 2-D outputs", label,
                   caffe.outputs[i]);
