@@ -60,34 +60,43 @@ def opencv_blob_shapes(prototxt):
     return shapes
 
 
+def nchw_of(nhwc):
+    dims = nhwc.split('x')
+    return 'x'.join([dims[0], dims[3], dims[1], dims[2]]) if len(dims) == 4 else None
+
+
 def compare_shapes(source, converted, key):
-    """'N of M layers equal TF's' text and the mismatches; key picks the converted name of a
-    source row."""
-    matched, different = 0, []
+    """(values found in both, those whose shapes differ, those equal in NCHW order); key picks
+    the converted name of a source row. A Caffe model runs the source's channels-last input
+    preprocessing after the input's layout Transpose (NCHW), hence the third group."""
+    matched, different, permuted = 0, [], 0
     for row in source:
         name = key(row)
         if name in converted:
             matched += 1
-            if converted[name] != row[3]:
+            if converted[name] == nchw_of(row[3]) and converted[name] != row[3]:
+                permuted += 1
+            elif converted[name] != row[3]:
                 different.append(f'{name}: {converted[name]} vs TF {row[3]}')
-    return matched, different
+    return matched, different, permuted
 
 
 def caffe_shape_check(nnport, model, extra_args, prototxt):
     source = dump_values(nnport, model, extra_args)
     shapes = opencv_blob_shapes(prototxt)
-    matched, different = compare_shapes(source, shapes, lambda row: caffe_sanitize(row[0]))
+    matched, different, permuted = compare_shapes(source, shapes,
+                                                  lambda row: caffe_sanitize(row[0]))
     first = first_stride2_conv(source)
     first_text = 'no stride-2 conv'
     if first:
         first_text = f'first stride-2 conv -> {shapes.get(caffe_sanitize(first[0]), "missing")}'
-    return ok_text(matched, different, first_text)
+    return ok_text(matched, different, permuted, first_text)
 
 
 def mxnet_shape_check(nnport, model, extra_args, symbol_json):
     source = dump_values(nnport, model, extra_args)
     shapes = {row[0]: row[3] for row in dump_values(nnport, symbol_json, [])}
-    matched, different = compare_shapes(source, shapes, lambda row: row[4])
+    matched, different, permuted = compare_shapes(source, shapes, lambda row: row[4])
     first = first_stride2_conv(source)
     first_text = 'no stride-2 conv'
     if first:
@@ -100,12 +109,15 @@ def mxnet_shape_check(nnport, model, extra_args, symbol_json):
         before = (f"{data['op']} pad_width={data['attrs']['pad_width']}" if data['op'] == 'Pad'
                   else data['op'])
         first_text += f'; first Convolution after {before}'
-    return ok_text(matched, different, first_text)
+    return ok_text(matched, different, permuted, first_text)
 
 
-def ok_text(matched, different, first_text):
+def ok_text(matched, different, permuted, first_text):
     ok = matched > 0 and not different
-    text = f'{matched - len(different)} of {matched} layer shapes equal TF\'s; {first_text}'
+    text = f'{matched - len(different)} of {matched} layer shapes equal TF\'s'
+    if permuted:
+        text += f' ({permuted} in NCHW order: input preprocessing after the layout Transpose)'
+    text += f'; {first_text}'
     if different:
         text += '; differ: ' + '; '.join(different[:3])
     return ok, text
