@@ -106,3 +106,42 @@ TEST(TfReaderFold, InputSizesFromRunTimeDataAreRefusedByName) {
 
 }  // namespace
 }  // namespace nnport::tf::testing
+
+namespace nnport::tf::testing {
+namespace {
+
+TEST(TfReaderSparseToDense, ConstantInputsBecomeAConstant) {
+  GraphBuilder b;
+  b.placeholder("x", {2, 3});
+  b.const_int("indices", {2, 2}, {0, 1, 1, 2});
+  b.const_int("shape", {2}, {2, 3});
+  b.const_float("values", {2}, {5, 7});
+  b.const_float("fill", {}, {-1});
+  b.node("dense", "SparseToDense", {"indices", "shape", "values", "fill"});
+  b.node("sum", "AddV2", {"x", "dense"});
+  Graph g = convert(b.graph);
+  EXPECT_EQ(count_ops(g, "AddV2") + count_ops(g, "Add"), 1u);
+  // dense = [[-1, 5, -1], [-1, -1, 7]]
+  EXPECT_EQ(run_single(g, "x", {2, 3}, {0, 0, 0, 1, 1, 1}),
+            (std::vector<float>{-1, 5, -1, 0, 0, 8}));
+}
+
+TEST(TfReaderSparseToDense, RepeatedIndicesAreRefusedByName) {
+  GraphBuilder b;
+  b.const_int("indices", {2}, {1, 1});
+  b.const_int("shape", {1}, {3});
+  b.const_float("values", {}, {5});
+  b.const_float("fill", {}, {0});
+  b.node("dense", "SparseToDense", {"indices", "shape", "values", "fill"});
+  try {
+    convert(b.graph);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("node 'dense' (SparseToDense): sparse_indices repeat"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace nnport::tf::testing

@@ -1,7 +1,10 @@
 // Shape and data-movement ops: Reshape, Squeeze, ExpandDims, Transpose, Concat, Pack, Unpack,
-// Split, SplitV, Tile, BroadcastTo, Fill, Range, Shape, Size, Pad, MirrorPad, and the ops that
-// only forward their input (Identity and friends).
+// Split, SplitV, Tile, BroadcastTo, Fill, Range, Shape, Size, Pad, MirrorPad, SparseToDense (of
+// constants), and the ops that only forward their input (Identity and friends).
+#include <cstring>
+
 #include "formats/tensorflow/tf_common.h"
+#include "formats/tensorflow/tf_importer.h"
 #include "formats/tensorflow/tf_tensor.h"
 
 namespace nnport::tf {
@@ -183,6 +186,54 @@ void mirror_pad(NodeConverter& c) {
          attrs_of({{"mode", std::string("reflect")}}));
 }
 
+// SparseToDense of constants (nanodet builds index tables this way) is evaluated at import;
+// run-time indices or values are refused. Repeated indices are an error in TF, so here too.
+void sparse_to_dense(NodeConverter& c) {
+  const std::vector<int64_t> shape = c.constant_ints(1, "output_shape");
+  const Tensor* indices = c.importer().folded_constant(c.input(0));
+  const Tensor* values = c.importer().folded_constant(c.input(2));
+  const Tensor* fill = c.importer().folded_constant(c.input(3));
+  if (!indices || !values || !fill)
+    c.fail("only constant sparse_indices, sparse_values and default_value are supported");
+  if (!dtype_is_integer(indices->dtype())) c.fail("sparse_indices must be integers");
+  if (values->dtype() != fill->dtype() || fill->element_count() != 1)
+    c.fail("default_value must be a scalar of the values' type");
+  const size_t rank = shape.size();
+  int64_t count = 0;
+  if (indices->rank() <= 1 && rank == 1)
+    count = indices->element_count();
+  else if (indices->rank() == 2 && indices->dims()[1] == static_cast<int64_t>(rank))
+    count = indices->dims()[0];
+  else
+    c.fail("sparse_indices {} do not address an output of rank {}",
+           sizes_to_string(indices->dims()), rank);
+  if (values->element_count() != 1 && values->element_count() != count)
+    c.fail("{} sparse_values for {} indices", values->element_count(), count);
+  for (int64_t d : shape)
+    if (d < 0) c.fail("output_shape {} has a negative dimension", sizes_to_string(shape));
+  const std::vector<int64_t> index = indices->to_int64_vector();
+  Tensor dense(fill->dtype(), shape);
+  const size_t width = dtype_size(fill->dtype());
+  std::byte* out = dense.mutable_raw();
+  for (int64_t i = 0; i < dense.element_count(); ++i)
+    std::memcpy(out + i * width, fill->raw(), width);
+  std::vector<bool> written(static_cast<size_t>(dense.element_count()), false);
+  for (int64_t n = 0; n < count; ++n) {
+    int64_t flat = 0;
+    for (size_t r = 0; r < rank; ++r) {
+      const int64_t at = index[static_cast<size_t>(n) * rank + r];
+      if (at < 0 || at >= shape[r])
+        c.fail("index {} is outside output_shape {}", at, sizes_to_string(shape));
+      flat = flat * shape[r] + at;
+    }
+    if (written[static_cast<size_t>(flat)]) c.fail("sparse_indices repeat element {}", flat);
+    written[static_cast<size_t>(flat)] = true;
+    const int64_t from = values->element_count() == 1 ? 0 : n;
+    std::memcpy(out + flat * width, values->raw() + from * width, width);
+  }
+  c.alias(0, c.add_constant(std::move(dense), "dense"));
+}
+
 const std::vector<OpConverter> kConverters = {
     {"Identity", forward},
     {"IdentityN", forward},
@@ -210,6 +261,7 @@ const std::vector<OpConverter> kConverters = {
     {"Pad", pad},
     {"PadV2", pad},
     {"MirrorPad", mirror_pad},
+    {"SparseToDense", sparse_to_dense},
 };
 
 }  // namespace
