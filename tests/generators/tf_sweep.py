@@ -13,9 +13,8 @@ case:
                  EXPLICIT MaxPool (tfjs cannot read explicit_paddings of pools) is written as
                  PadV2 with -FLT_MAX followed by a VALID MaxPool, the same maximum because every
                  window keeps at least one real cell (pads < kernel).
-tfjs-wasm does not run data_format NCHW for pools and Conv2DBackpropInput (its graph converter
-marks the attribute unsupported and runs NHWC), so the NCHW graphs are checked against the NHWC
-reference with the input transposed: the same math.
+tfjs-wasm does not run data_format NCHW (see tests/tensorflow/sweep_tf_ops.py), so the NCHW
+graphs are checked against the NHWC reference with the input transposed: the same math.
 GROUP.json lists the cases: name, parameters, NHWC input shape, NHWC output shape.
 
 Cases and what is dropped from the full product, and why:

@@ -110,9 +110,16 @@ std::vector<AxisPlan> plan_pool(const Node& node, const std::vector<int64_t>& in
       const int64_t pb = pads[a], pe = pads[a + 2], s = strides[a], k = kernel[a];
       AxisPlan& p = plans[a];
       p.wanted_out = pool_output_size(in[a], k, s, 1, pb, pe, rounding);
-      bool found = false;
+      bool found = false, runtimes_disagree = false;
       for (int64_t lead = 0; pb + lead * s < k; ++lead) {
         const int64_t pad = pb + lead * s;
+        // OpenCV drops the last window only on an axis that is itself padded, Caffe whenever
+        // any axis is: an unpadded axis beside a padded one is safe only where the rule is moot.
+        if (any_pad && pad == 0 &&
+            caffe_pool_output(in[a], k, s, 0, true) != caffe_pool_output(in[a], k, s, 0, false)) {
+          runtimes_disagree = true;
+          continue;
+        }
         const int64_t out = caffe_pool_output(in[a], k, s, pad, any_pad || pad > 0);
         if (out - lead >= p.wanted_out) {
           p = {pad, lead, out, p.wanted_out};
@@ -120,6 +127,11 @@ std::vector<AxisPlan> plan_pool(const Node& node, const std::vector<int64_t>& in
           break;
         }
       }
+      if (!found && runtimes_disagree)
+        refuse(node, fmt::format("axis {} is unpadded beside a padded axis, where Caffe and "
+                                 "OpenCV disagree on the output size, and no symmetric pad "
+                                 "below the kernel size {} avoids it",
+                                 a, k));
       if (!found)
         refuse(node, fmt::format("no symmetric pad below the kernel size {} reproduces pads "
                                  "{},{} on axis {}",
