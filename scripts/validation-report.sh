@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Writes docs/VALIDATION.md: the conversion matrix (every source model in scripts/validation/
 # sources.tsv x every target format in targets.tsv, each run in its oracle runtime), the ONNX
-# backend conformance counts and the torchvision table (from the `oracle` ctest run).
+# backend conformance counts, the torchvision table and the TensorFlow, TF sweep and Caffe
+# reports (from the `oracle` ctest run).
 #   scripts/validation-report.sh                 install oracles, build, run the oracle tests, report
 #   scripts/validation-report.sh --skip-tests    reuse the last oracle test results
 # Extra arguments go to tests/oracles/validation_matrix.py (e.g. --only resnet18).
@@ -29,17 +30,37 @@ fi
   --registry scripts/validation --cache-dir "$build/oracle" --out docs/VALIDATION.md \
   --conformance "$build/oracle/conformance.md" --torchvision "$build/oracle/torchvision.md" \
   "${matrix_args[@]}" && status=0 || status=$?
-if [ -f "$build/oracle/tensorflow.md" ]; then
+# append_section TITLE INTRO REPORT: one oracle ctest's report under its own heading (the
+# report's first line, its own heading, is dropped).
+append_section() {
+  [ -f "$3" ] || return 0
   {
-    printf '\n## TensorFlow models vs TF.js (tfjs 4.22, wasm backend): ONNX, Caffe, MXNet\n\n'
-    printf 'From the `oracle_tensorflow` ctest (`tests/tensorflow/compare_tf_models.py`): tfjs '
-    printf 'runs each TF model once; nnport runs the source, and converts it to ONNX (run in ONNX '
-    printf 'Runtime), to Caffe, dialect caffe-1.0 (run in OpenCV dnn 4.6) and to MXNet (read '
-    printf 'back and run by nnport: no MXNet runtime exists here). The counts below the table are '
-    printf 'for the 42 real TF.js graph models (human-models and nsfwjs). Known problems are '
-    printf "listed with their reason in the script's KNOWN_PROBLEMS; any other failure fails "
-    printf 'the test.\n\n'
-    cat "$build/oracle/tensorflow.md"
+    printf '\n## %s\n\n%s\n\n' "$1" "$2"
+    sed '1{/^#/d}' "$3"
   } >>docs/VALIDATION.md
-fi
+}
+append_section 'TensorFlow models vs TF.js (tfjs 4.22, wasm backend): ONNX, Caffe, MXNet' \
+  "From the \`oracle_tensorflow\` ctest (\`tests/tensorflow/compare_tf_models.py\`): tfjs \
+runs each TF model once; nnport runs the source, and converts it to ONNX (run in ONNX \
+Runtime), to Caffe, dialect caffe-1.0 (run in OpenCV dnn 4.6) and to MXNet (read back and run \
+by nnport: no MXNet runtime exists here). The counts below the table are for the 42 real TF.js \
+graph models (human-models and nsfwjs). Known problems are listed with their reason in the \
+script's KNOWN_PROBLEMS; any other failure fails the test." \
+  "$build/oracle/tensorflow.md"
+append_section 'Frozen TensorFlow graphs (.pb): OpenCV dnn and ONNX Runtime vs TF.js' \
+  "From the \`oracle_tensorflow_pb\` ctest (\`tests/tensorflow/compare_tf_pb_opencv.py\`): \
+the generated TF-slim MobileNet v1/v2 and the tf2onnx test graphs, run by tfjs-wasm and by \
+OpenCV dnn 4.6 from the same .pb, and by ONNX Runtime from nnport's conversion." \
+  "$build/oracle/tensorflow_pb.md"
+append_section 'TF op sweeps: tfjs vs nnport, ONNX Runtime and OpenCV (Caffe, both dialects)' \
+  "From the \`oracle_tf_sweeps\` ctest (\`tests/tensorflow/sweep_tf_ops.py\`, cases from \
+\`tests/generators/tf_sweep.py\`): Conv2D, DepthwiseConv2dNative, Conv2DBackpropInput, \
+MaxPool and AvgPool over SAME/VALID/EXPLICIT padding, strides 1-3, kernels 1-5, dilation 1-2, \
+input sizes 7-17, NHWC and NCHW. Each case is a TF graph run by tfjs-wasm (the reference), by \
+nnport's executor, by ONNX Runtime on the converted .onnx and by OpenCV dnn on the converted \
+Caffe files (caffe-1.0 and bvlc-master); tolerance max relative error 1e-5." \
+  "$build/oracle/tf_sweeps.md"
+append_section 'Caffe models: OpenCV dnn vs nnport vs ONNX Runtime' \
+  "From the \`oracle_caffe\` ctest (\`tests/caffe/compare_caffe_models.py\`)." \
+  "$build/oracle/caffe.md"
 exit "$status"

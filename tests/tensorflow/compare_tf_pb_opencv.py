@@ -10,7 +10,7 @@ tests feed). OpenCV fuses nodes and names its output layers after the fused node
 Each runner's output is compared with tfjs's by `nnport compare-npy` (max relative error
 |r - o| / max(1, |r|, |o|)).
 
-Usage: compare_tf_pb_opencv.py --nnport BIN --cache-dir DIR [--max-rel 1e-4]
+Usage: compare_tf_pb_opencv.py --nnport BIN --cache-dir DIR [--max-rel 1e-4] [--report FILE.md]
 Exit code 1 when any runner disagrees with tfjs beyond the tolerance or fails.
 """
 import argparse
@@ -106,19 +106,28 @@ def main():
     parser.add_argument('--nnport', required=True)
     parser.add_argument('--cache-dir', required=True)
     parser.add_argument('--max-rel', type=float, default=1e-4)
+    parser.add_argument('--report')
     args = parser.parse_args()
     failed = []
+    lines = ['| model | status | OpenCV vs tfjs | ONNX Runtime vs tfjs |', '|---|---|---:|---:|']
     for entry in models(args.cache_dir):
         row = check(args, *entry)
         if 'error' in row:
             print(f"{row['id']}\terror\t{row['error']}")
+            lines.append(f"| {row['id']} | error: {row['error'][-120:]} | | |")
             failed.append(row['id'])
             continue
         ok = max(row['opencv'], row['onnxruntime']) <= args.max_rel
         print(f"{row['id']}\t{'ok' if ok else 'mismatch'}\tOpenCV vs tfjs {row['opencv']:.2e}"
               f"\tONNX Runtime vs tfjs {row['onnxruntime']:.2e}", flush=True)
+        lines.append(f"| {row['id']} | {'ok' if ok else 'mismatch'} | {row['opencv']:.2e} | "
+                     f"{row['onnxruntime']:.2e} |")
         if not ok:
             failed.append(row['id'])
+    if args.report:
+        with open(args.report, 'w') as f:
+            f.write(f'Max relative error against tfjs-wasm (tolerance {args.max_rel:g}).\n\n'
+                    + '\n'.join(lines) + '\n')
     for model_id in failed:
         print(f'FAILED: {model_id}')
     sys.exit(1 if failed else 0)
