@@ -1,7 +1,11 @@
 #include "runtime/executor.h"
 
 #include <malloc.h>
+#include <sys/mman.h>
 
+#include <array>
+#include <cstdint>
+#include <cstdlib>
 #include <set>
 #include <unordered_map>
 
@@ -34,6 +38,29 @@ void check_feed(const Value& value, const Tensor& feed) {
                 sizes_to_string(feed.dims()));
 }
 
+// The heap grows by 4 KiB pages, and a ResNet-50 run still touches about 35 MB of fresh heap:
+// 8000 page faults, an eighth of the run. Debian enables transparent huge pages only where a
+// program asks (madvise mode), so the heap is first extended by a block marked for them, and
+// freed again: later nodes carve their tensors out of it and fault in 2 MiB at a time. The
+// advice only changes how pages are mapped, never their contents; when the kernel ignores it,
+// nothing but speed changes.
+void reserve_huge_page_heap() {
+  constexpr size_t kHugePage = size_t{2} << 20;
+  constexpr size_t kBlocks = 2, kBlockBytes = size_t{30} << 20;  // each below the mmap threshold
+  std::array<void*, kBlocks> blocks{};
+  for (auto& block : blocks)
+    block = std::malloc(kBlockBytes);
+  for (void* block : blocks) {
+    if (!block) continue;
+    const auto first = reinterpret_cast<uintptr_t>(block);
+    const uintptr_t begin = (first + kHugePage - 1) & ~(kHugePage - 1);
+    const uintptr_t end = (first + kBlockBytes) & ~(kHugePage - 1);
+    if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+  }
+  for (void* block : blocks)
+    std::free(block);
+}
+
 // Every node allocates its output (and Conv its im2col scratch); left to glibc's defaults,
 // blocks of a few MB are mmap'ed or trimmed back to the kernel when freed, so each node pays
 // page faults and zero-filling for fresh pages, a third of a ResNet-50 run. Keeping freed
@@ -42,6 +69,7 @@ void keep_freed_memory_for_reuse() {
   static const bool done = [] {
     mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's maximum on 64-bit
     mallopt(M_TRIM_THRESHOLD, 512 << 20);
+    reserve_huge_page_heap();
     return true;
   }();
   (void)done;
