@@ -1,7 +1,14 @@
-// TF.js oracle: @tensorflow/tfjs 4.22.0 on the WebAssembly backend (single thread).
+// TF.js oracle: @tensorflow/tfjs 4.22.0 on the WebAssembly backend (single thread), or on its
+// pure-JavaScript `cpu` backend with --backend cpu.
 //
 //   node run_tfjs.mjs MODEL_DIR_OR_JSON_OR_PB --input NAME=FILE.npy ... --out-dir D
-//       [--output NAME[,NAME...]]
+//       [--output NAME[,NAME...]] [--backend wasm|cpu]
+//
+// The two backends are independent kernels: wasm is XNNPACK (float32 SIMD, its own summation
+// order), cpu is tfjs-backend-cpu's plain JavaScript loops. cpu is NOT a float64 run: its
+// Conv2D and DepthwiseConv2dNative add each product (formed in a double) straight into the
+// float32 output array, so every partial sum is rounded to float32 in input-channel order; only
+// its MatMul sums 48-element blocks in a double.
 //
 // Loads a TF.js graph model (model.json + shards, or its folder) from disk through a custom
 // IOHandler; a frozen GraphDef (.pb/.pbtxt) is first turned into one by tfjs_from_graphdef.py.
@@ -20,7 +27,8 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { outputFileNames, parseRunnerArgs, readNpy, writeNpy } from './npy.mjs';
 
 const USAGE = 'run_tfjs.mjs MODEL_DIR_OR_JSON_OR_PB --input NAME=FILE.npy ... --out-dir D ' +
-              '[--output NAME,...]';
+              '[--output NAME,...] [--backend wasm|cpu]';
+const BACKENDS = ['wasm', 'cpu'];
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
 function modelJsonPath(model) {
@@ -90,8 +98,15 @@ async function main() {
     process.stderr.write(`usage: ${USAGE}\n`);
     process.exit(1);
   }
-  setWasmPaths(path.join(HERE, 'node_modules/@tensorflow/tfjs-backend-wasm/dist/'));
-  await tf.setBackend('wasm');
+  const backend = args.flags.backend || 'wasm';
+  if (!BACKENDS.includes(backend)) {
+    process.stderr.write(`--backend must be one of ${BACKENDS.join(', ')}\nusage: ${USAGE}\n`);
+    process.exit(1);
+  }
+  if (backend === 'wasm') {
+    setWasmPaths(path.join(HERE, 'node_modules/@tensorflow/tfjs-backend-wasm/dist/'));
+  }
+  if (!(await tf.setBackend(backend))) throw new Error(`tfjs backend '${backend}' failed to start`);
   await tf.ready();
   const model = await tf.loadGraphModel(diskHandler(modelJsonPath(args.positional[0])));
   const feeds = {};
