@@ -16,6 +16,10 @@ const std::vector<Pass> kStandardPasses = {
      sink_transposes},
     {"remove_dead_code", "drop nodes and values no output depends on", remove_dead_code},
     {"infer_shapes", "infer shapes again after the rewrites", infer_shapes_pass},
+    // Sizes computed by shape sub-graphs (a TF resize's N,C,H,W sizes come from Shape -> Slice
+    // -> Concat) are known only after folding: resolve the pads of the convolutions behind them.
+    {"resolve_auto_pad", "resolve the auto_pads whose input sizes folding made known",
+     resolve_auto_pad},
 };
 }  // namespace
 
