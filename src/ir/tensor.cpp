@@ -13,11 +13,11 @@
 
 namespace nnport {
 
-OwnedBuffer::OwnedBuffer(size_t bytes) : size_(bytes) {
+OwnedBuffer::OwnedBuffer(size_t bytes, bool zeroed) : size_(bytes) {
   const size_t rounded = (bytes + 63) / 64 * 64;
   data_ = static_cast<std::byte*>(std::aligned_alloc(64, rounded == 0 ? 64 : rounded));
   if (!data_) throw std::bad_alloc();
-  std::memset(data_, 0, rounded == 0 ? 64 : rounded);
+  if (zeroed) std::memset(data_, 0, rounded == 0 ? 64 : rounded);
 }
 
 OwnedBuffer::~OwnedBuffer() { std::free(data_); }
@@ -53,6 +53,13 @@ Tensor::Tensor(DType dtype, std::vector<int64_t> dims)
     : dtype_(dtype), dims_(std::move(dims)), count_(nnport::element_count(dims_)) {
   const int64_t bytes = checked_mul(count_, static_cast<int64_t>(dtype_size(dtype_)));
   buffer_ = std::make_shared<OwnedBuffer>(static_cast<size_t>(bytes));
+}
+
+Tensor Tensor::uninitialized(DType dtype, std::vector<int64_t> dims) {
+  const int64_t bytes =
+      checked_mul(nnport::element_count(dims), static_cast<int64_t>(dtype_size(dtype)));
+  auto buffer = std::make_shared<OwnedBuffer>(static_cast<size_t>(bytes), /*zeroed=*/false);
+  return Tensor(dtype, std::move(dims), std::move(buffer));
 }
 
 Tensor::Tensor(DType dtype, std::vector<int64_t> dims, std::shared_ptr<const Buffer> buffer,

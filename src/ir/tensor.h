@@ -22,10 +22,11 @@ class Buffer {
   virtual size_t size() const = 0;
 };
 
-// Owned, 64-byte aligned, zero-initialised memory; the only kind the executor writes into.
+// Owned, 64-byte aligned memory, zero-initialised unless the caller will write every byte; the
+// only kind the executor writes into.
 class OwnedBuffer final : public Buffer {
  public:
-  explicit OwnedBuffer(size_t bytes);
+  explicit OwnedBuffer(size_t bytes, bool zeroed = true);
   ~OwnedBuffer() override;
   OwnedBuffer(const OwnedBuffer&) = delete;
   OwnedBuffer& operator=(const OwnedBuffer&) = delete;
@@ -77,6 +78,10 @@ class Tensor {
   // Views `bytes` bytes of `buffer` starting at `offset`; checks the size matches the shape.
   Tensor(DType dtype, std::vector<int64_t> dims, std::shared_ptr<const Buffer> buffer,
          size_t offset = 0);
+
+  // Allocates storage without zeroing it, for kernels that write every element before any is
+  // read (zeroing a large output first costs a pass over its memory).
+  static Tensor uninitialized(DType dtype, std::vector<int64_t> dims);
 
   template <typename T>
   static Tensor from_vector(std::vector<int64_t> dims, const std::vector<T>& values);

@@ -116,7 +116,9 @@ void run_conv(KernelContext& ctx) {
 
   std::vector<int64_t> out_dims = {batch, out_channels};
   out_dims.insert(out_dims.end(), g.out.begin(), g.out.end());
-  Tensor out(DType::Float32, out_dims);
+  // Every cell is written: by the bias fill, the GEMM (beta = 0 without a bias) or the
+  // depthwise loop, which starts each channel at zero.
+  Tensor out = Tensor::uninitialized(DType::Float32, out_dims);
   float* y = out.mutable_data<float>();
   const float* xd = x.data<float>();
   const float* wd = w.data<float>();

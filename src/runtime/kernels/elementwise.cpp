@@ -120,7 +120,7 @@ struct MinOp {
 template <typename In, typename Out, typename Op>
 Tensor broadcast_binary(const Tensor& a, const Tensor& b, DType out_dtype, Op op) {
   const Dims out_dims = broadcast_dims(a.dims(), b.dims());
-  Tensor out(out_dtype, out_dims);
+  Tensor out = Tensor::uninitialized(out_dtype, out_dims);  // the walk writes every element
   const In* pa = a.data<In>();
   const In* pb = b.data<In>();
   Out* po = out.mutable_data<Out>();
