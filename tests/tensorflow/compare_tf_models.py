@@ -447,7 +447,9 @@ def second_reference_section(rows, runners):
              'runtimes also run on tfjs\'s pure-JS cpu backend. Per output: the distance of the '
              'two tfjs backends, then each runner\'s max. relative error vs wasm / vs cpu. '
              f"Status 'rounding': on every output within max(tolerance, {SPREAD_FACTOR:g} x "
-             'wasm-vs-cpu) of the closer backend.', '',
+             'wasm-vs-cpu) of the closer backend. An output that is an order jumps where two '
+             'values within rounding swap: centernet\'s detections are TopKV2 rows, and two '
+             'scores 5e-8 apart trade places in the cpu run.', '',
              '| model | output | tfjs wasm vs cpu | ' +
              ' | '.join(RUNNER_TITLES[r] for r in runners) + ' |',
              '|---|---|---|' + '---|' * len(runners)]
