@@ -39,13 +39,16 @@ append_section() {
     sed '1{/^#/d}' "$3"
   } >>docs/VALIDATION.md
 }
-append_section 'TensorFlow models vs TF.js (tfjs 4.22, wasm backend): ONNX, Caffe, MXNet' \
+append_section 'TensorFlow models vs TF.js (tfjs 4.22, wasm; cpu as second reference): ONNX, Caffe, MXNet' \
   "From the \`oracle_tensorflow\` ctest (\`tests/tensorflow/compare_tf_models.py\`): tfjs \
 runs each TF model once; nnport runs the source, and converts it to ONNX (run in ONNX \
 Runtime), to Caffe, dialect caffe-1.0 (run in OpenCV dnn 4.6) and to MXNet (read back and run \
 by nnport: no MXNet runtime exists here). The counts below the table are for the 42 real TF.js \
 graph models (human-models and nsfwjs). Known problems are listed with their reason in the \
-script's KNOWN_PROBLEMS; any other failure fails the test." \
+script's KNOWN_PROBLEMS; any other failure fails the test. 'rounding' marks models on which \
+no two float32 runtimes agree within 1e-4 (tfjs's own wasm and cpu backends included; \
+\`tests/tensorflow/tfjs_float64_reference.py\` has their distances from a float64 run): there \
+a runner must be within the two tfjs backends' spread, explained below the table." \
   "$build/oracle/tensorflow.md"
 append_section 'Frozen TensorFlow graphs (.pb): OpenCV dnn and ONNX Runtime vs TF.js' \
   "From the \`oracle_tensorflow_pb\` ctest (\`tests/tensorflow/compare_tf_pb_opencv.py\`): \
