@@ -46,16 +46,12 @@ CASE_NAME = re.compile(r'(?:conv2d|depthwise|deconv|maxpool|avgpool)_(?:same|val
 DIALECTS = ('caffe-1.0', 'bvlc-master')
 TARGETS = ('nnport', 'onnxruntime') + tuple(f'opencv-{d}' for d in DIALECTS)
 
-# (target prefix, case-name regex, refusal-message regex) -> why the target cannot express those cases exactly. A
-# refusal outside this list fails the test.
-REFUSALS_ALLOWED = {
-    ('opencv-', r'maxpool_.*|avgpool_.*', r'.*Caffe and OpenCV disagree.*'):
-        'pooling with kernel < stride, one axis padded and the other not, where the last window '
-        'starts at the unpadded input end: BVLC Caffe drops it, OpenCV keeps it',
-    ('opencv-', r'deconv_.*', r'.*output_padding.*'): 'Caffe Deconvolution has no output_padding: the extra trailing '
-                               'rows/columns TF computes cannot be produced when they exceed '
-                               'the end pad',
-}
+# (target prefix, case-name regex, refusal-message regex) -> why the target cannot express those
+# cases exactly. A refusal outside this list fails the test. Empty: the Caffe writer emulates
+# Conv2DBackpropInput's trailing outputs past the full result (zero taps appended to the kernel)
+# and pools where BVLC Caffe and OpenCV disagree on the last window (the input trimmed to what
+# the windows read), so every case must convert.
+REFUSALS_ALLOWED = {}
 
 
 def run(cmd, timeout=900):
