@@ -20,7 +20,9 @@ OwnedBuffer::OwnedBuffer(size_t bytes, bool zeroed) : size_(bytes) {
   if (zeroed) std::memset(data_, 0, rounded == 0 ? 64 : rounded);
 }
 
-OwnedBuffer::~OwnedBuffer() { std::free(data_); }
+OwnedBuffer::~OwnedBuffer() {
+  std::free(data_);
+}
 
 std::shared_ptr<MappedFile> MappedFile::open(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -93,8 +95,7 @@ Tensor Tensor::reshaped(std::vector<int64_t> dims) const {
 
 Tensor Tensor::clone() const {
   Tensor out(dtype_, dims_);
-  if (byte_size() > 0)
-    std::memcpy(const_cast<std::byte*>(out.buffer_->data()), raw(), byte_size());
+  if (byte_size() > 0) std::memcpy(const_cast<std::byte*>(out.buffer_->data()), raw(), byte_size());
   return out;
 }
 
@@ -110,13 +111,13 @@ std::vector<Out> convert_all(const Tensor& t, Fn&& convert) {
   const std::byte* p = t.raw();
   const size_t n = out.size();
   switch (t.dtype()) {
-#define NNPORT_CASE(DT, T)                                                    \
-  case DType::DT:                                                             \
-    for (size_t i = 0; i < n; ++i) {                                          \
-      T v;                                                                    \
-      std::memcpy(&v, p + i * sizeof(T), sizeof(T));                          \
-      out[i] = convert(v);                                                    \
-    }                                                                         \
+#define NNPORT_CASE(DT, T)                           \
+  case DType::DT:                                    \
+    for (size_t i = 0; i < n; ++i) {                 \
+      T v;                                           \
+      std::memcpy(&v, p + i * sizeof(T), sizeof(T)); \
+      out[i] = convert(v);                           \
+    }                                                \
     break;
     NNPORT_CASE(Float32, float)
     NNPORT_CASE(Float64, double)

@@ -151,7 +151,8 @@ Tensor Tensor::from_vector(std::vector<int64_t> dims, const std::vector<T>& valu
     throw std::logic_error("Tensor::from_vector: value count does not match shape");
   if constexpr (std::is_same_v<T, bool>) {
     auto* out = t.mutable_data<bool>();
-    for (size_t i = 0; i < values.size(); ++i) out[i] = values[i];
+    for (size_t i = 0; i < values.size(); ++i)
+      out[i] = values[i];
   } else {
     std::copy(values.begin(), values.end(), t.mutable_data<T>());
   }
