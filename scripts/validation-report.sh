@@ -39,16 +39,17 @@ append_section() {
     sed '1{/^#/d}' "$3"
   } >>docs/VALIDATION.md
 }
-append_section 'TensorFlow models vs TF.js (tfjs 4.22, wasm; cpu as second reference): ONNX, Caffe, MXNet' \
+append_section 'TensorFlow models vs TF.js (tfjs 4.22, wasm) and float64: ONNX, Caffe, MXNet' \
   "From the \`oracle_tensorflow\` ctest (\`tests/tensorflow/compare_tf_models.py\`): tfjs \
 runs each TF model once; nnport runs the source, and converts it to ONNX (run in ONNX \
 Runtime), to Caffe, dialect caffe-1.0 (run in OpenCV dnn 4.6) and to MXNet (read back and run \
 by nnport: no MXNet runtime exists here). The counts below the table are for the 42 real TF.js \
 graph models (human-models and nsfwjs). Known problems are listed with their reason in the \
-script's KNOWN_PROBLEMS; any other failure fails the test. 'rounding' marks models on which \
-no two float32 runtimes agree within 1e-4 (tfjs's own wasm and cpu backends included; \
-\`tests/tensorflow/tfjs_float64_reference.py\` has their distances from a float64 run): there \
-a runner must be within the two tfjs backends' spread, explained below the table." \
+script's KNOWN_PROBLEMS; any other failure fails the test. A runner beyond 1e-4 of tfjs-wasm \
+is judged against a float64 run of the source (nnport's executor in double precision, checked \
+against an independent PyTorch float64 run by \`tests/tensorflow/validate_float64_run.py\`): \
+'ok (f64)' when on every output it is no further from float64 than tfjs-wasm is (the rule of \
+\`nnport compare --reference-f64\`, explained below the table)." \
   "$build/oracle/tensorflow.md"
 append_section 'Frozen TensorFlow graphs (.pb): OpenCV dnn and ONNX Runtime vs TF.js' \
   "From the \`oracle_tensorflow_pb\` ctest (\`tests/tensorflow/compare_tf_pb_opencv.py\`): \

@@ -277,6 +277,34 @@ class CliTest(unittest.TestCase):
         self.assertEqual(rc, 0, out + err)
         self.assertIn("inf", out)
 
+    def test_compare_reference_f64(self):
+        a = self.write("a.onnx", model_bytes(small_model()))
+        w = np.arange(4, dtype=np.float32).reshape(2, 2, 1, 1) / 4 + np.float32(0.01)
+        b = self.write("b.onnx", model_bytes(small_model(weight=w)))
+        # A against itself: B is A in float32, exactly as far from float64 as the source.
+        rc, out, err = run("compare", a, a, "--reference-f64", "--seed", "3")
+        self.assertEqual(rc, 0, out + err)
+        self.assertIn("in float64 (judge)", out)
+        self.assertIn("pass (snr >= src-3", out)
+        # Other weights: far from A's float64 run, exit 3 naming the output.
+        rc, out, err = run("compare", a, b, "--reference-f64", "--seed", "3")
+        self.assertEqual(rc, 3, out + err)
+        self.assertIn("FAIL: 'y'", out)
+        # run --float64 writes float64; its outputs can stand for the source runtime's.
+        rc, out, err = run("run", a, "--seed", "3", "--float64", "--out-dir", self.path("f64"))
+        self.assertEqual(rc, 0, out + err)
+        self.assertEqual(np.load(self.path("f64/y.npy")).dtype, np.float64)
+        rc, out, err = run("run", a, "--seed", "3", "--out-dir", self.path("src"))
+        self.assertEqual(rc, 0, out + err)
+        rc, out, err = run("compare", a, a, "--reference-f64", "--seed", "3",
+                           "--source-outputs", self.path("src"))
+        self.assertEqual(rc, 0, out + err)
+        self.assertIn("(A's own runtime)", out)
+        rc, out, err = run("compare-npy", self.path("f64/y.npy"), self.path("src/y.npy"),
+                           "--source", self.path("src/y.npy"), "--tsv")
+        self.assertEqual(rc, 0, out + err)
+        self.assertEqual(out.split("\t")[6], "pass")
+
     def test_demo(self):
         before = set(os.listdir(tempfile.gettempdir()))
         rc, out, err = run("demo")

@@ -21,6 +21,7 @@ struct RunCommandOptions {
   std::string model, from, out_dir;
   std::vector<std::string> inputs;
   std::optional<uint64_t> seed;
+  bool float64 = false;
 };
 
 int run_model(const RunCommandOptions& o) {
@@ -36,7 +37,9 @@ int run_model(const RunCommandOptions& o) {
           "inputs",
           name, name);
   const TensorMap feeds = make_inputs(g, o.seed.value_or(0), given);
-  const TensorMap outputs = run_graph(g, feeds);
+  RunOptions run_options;
+  run_options.float64 = o.float64;
+  const TensorMap outputs = run_graph(g, feeds, run_options);
 
   // Outputs are written only once every one of them is computed.
   std::filesystem::create_directories(o.out_dir);
@@ -64,6 +67,9 @@ Command add_run_command(CLI::App& app) {
   cmd->add_option("--seed", o->seed,
                   "random values for inputs without a file (uniform [-1,1) floats, [0,4) ints)");
   cmd->add_option("--out-dir", o->out_dir, "folder for OUTPUTNAME.npy files")->required();
+  cmd->add_flag("--float64", o->float64,
+                "compute in double precision (float inputs and weights widened; float outputs "
+                "written as float64): the float64 judge of compare --reference-f64");
   cmd->footer("Example:\n  nnport run model.onnx --input input=cat.npy --out-dir results/");
   return {cmd, [o] { return run_model(*o); }};
 }

@@ -71,46 +71,54 @@ namespace nnport {
 namespace {
 
 using Stride = Eigen::OuterStride<>;
-template <int Order>
+template <typename T, int Order>
 using ConstMap =
-    Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Order>, 0, Stride>;
+    Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Order>, 0, Stride>;
+template <typename T>
 using OutMap =
-    Eigen::Map<Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>, 0, Stride>;
+    Eigen::Map<Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>, 0, Stride>;
 
 // A row-major r x c matrix read transposed is a column-major c x r matrix with the same stride.
-template <int Order>
-ConstMap<Order> as_operand(const MatrixView& v) {
-  return Order == Eigen::RowMajor ? ConstMap<Order>(v.data, v.rows, v.cols, Stride(v.ld))
-                                  : ConstMap<Order>(v.data, v.cols, v.rows, Stride(v.ld));
+template <int Order, typename T>
+ConstMap<T, Order> as_operand(const MatrixViewOf<T>& v) {
+  return Order == Eigen::RowMajor ? ConstMap<T, Order>(v.data, v.rows, v.cols, Stride(v.ld))
+                                  : ConstMap<T, Order>(v.data, v.cols, v.rows, Stride(v.ld));
 }
 
-template <int OrderA, int OrderB>
-void eigen_product(const MatrixView& a, const MatrixView& b, OutMap& c, float alpha, float beta) {
+template <int OrderA, int OrderB, typename T>
+void eigen_product(const MatrixViewOf<T>& a, const MatrixViewOf<T>& b, OutMap<T>& c, T alpha,
+                   T beta) {
   const auto lhs = as_operand<OrderA>(a);
   const auto rhs = as_operand<OrderB>(b);
-  if (beta == 0.0f) {
-    if (alpha == 1.0f)
+  if (beta == T{0}) {
+    if (alpha == T{1})
       c.noalias() = lhs * rhs;
     else
       c.noalias() = alpha * lhs * rhs;
     return;
   }
-  if (beta != 1.0f) c *= beta;
-  if (alpha == 1.0f)
+  if (beta != T{1}) c *= beta;
+  if (alpha == T{1})
     c.noalias() += lhs * rhs;
   else
     c.noalias() += alpha * lhs * rhs;
 }
 
-void eigen_gemm(const MatrixView& a, const MatrixView& b, float* c, int64_t m, int64_t n,
-                int64_t ldc, float alpha, float beta) {
-  OutMap out(c, m, n, Stride(ldc));
+template <typename T>
+void eigen_gemm(const MatrixViewOf<T>& a, const MatrixViewOf<T>& b, T* c, int64_t m, int64_t n,
+                int64_t ldc, T alpha, T beta) {
+  OutMap<T> out(c, m, n, Stride(ldc));
   constexpr int R = Eigen::RowMajor, C = Eigen::ColMajor;
   if (!a.transposed && !b.transposed) return eigen_product<R, R>(a, b, out, alpha, beta);
   if (!a.transposed && b.transposed) return eigen_product<R, C>(a, b, out, alpha, beta);
   if (a.transposed && !b.transposed) return eigen_product<C, R>(a, b, out, alpha, beta);
   eigen_product<C, C>(a, b, out, alpha, beta);
 }
+
+template void eigen_gemm<float>(const MatrixViewOf<float>&, const MatrixViewOf<float>&, float*,
+                                int64_t, int64_t, int64_t, float, float);
+template void eigen_gemm<double>(const MatrixViewOf<double>&, const MatrixViewOf<double>&, double*,
+                                 int64_t, int64_t, int64_t, double, double);
 
 }  // namespace
 
@@ -124,20 +132,22 @@ namespace nnport {
 
 namespace {
 
-float at(const MatrixView& v, int64_t row, int64_t col) {
+template <typename T>
+T at(const MatrixViewOf<T>& v, int64_t row, int64_t col) {
   return v.transposed ? v.data[col * v.ld + row] : v.data[row * v.ld + col];
 }
 
 // The fallback for CPUs without AVX2 + FMA: row-by-row accumulation the compiler vectorises.
-void loop_gemm(const MatrixView& a, const MatrixView& b, float* c, int64_t m, int64_t n, int64_t k,
-               int64_t ldc, float alpha, float beta) {
-  std::vector<float> row(static_cast<size_t>(n));
-  std::vector<float> b_row(static_cast<size_t>(n));
+template <typename T>
+void loop_gemm(const MatrixViewOf<T>& a, const MatrixViewOf<T>& b, T* c, int64_t m, int64_t n,
+               int64_t k, int64_t ldc, T alpha, T beta) {
+  std::vector<T> row(static_cast<size_t>(n));
+  std::vector<T> b_row(static_cast<size_t>(n));
   for (int64_t i = 0; i < m; ++i) {
-    std::fill(row.begin(), row.end(), 0.0f);
+    std::fill(row.begin(), row.end(), T{0});
     for (int64_t p = 0; p < k; ++p) {
-      const float a_ip = at(a, i, p);
-      const float* bp = b.data + p * b.ld;
+      const T a_ip = at(a, i, p);
+      const T* bp = b.data + p * b.ld;
       if (b.transposed) {
         for (int64_t j = 0; j < n; ++j)
           b_row[j] = b.data[j * b.ld + p];
@@ -146,9 +156,9 @@ void loop_gemm(const MatrixView& a, const MatrixView& b, float* c, int64_t m, in
       for (int64_t j = 0; j < n; ++j)
         row[j] += a_ip * bp[j];
     }
-    float* ci = c + i * ldc;
+    T* ci = c + i * ldc;
     for (int64_t j = 0; j < n; ++j)
-      ci[j] = alpha * row[j] + (beta == 0.0f ? 0.0f : beta * ci[j]);
+      ci[j] = alpha * row[j] + (beta == T{0} ? T{0} : beta * ci[j]);
   }
 }
 
@@ -161,10 +171,9 @@ bool cpu_has_avx2_fma() {
 #endif
 }
 
-}  // namespace
-
-void gemm(const MatrixView& a, const MatrixView& b, float* c, int64_t ldc, float alpha,
-          float beta) {
+template <typename T>
+void gemm_any(const MatrixViewOf<T>& a, const MatrixViewOf<T>& b, T* c, int64_t ldc, T alpha,
+              T beta) {
   const int64_t m = a.transposed ? a.cols : a.rows;
   const int64_t k = a.transposed ? a.rows : a.cols;
   const int64_t kb = b.transposed ? b.cols : b.rows;
@@ -174,13 +183,25 @@ void gemm(const MatrixView& a, const MatrixView& b, float* c, int64_t ldc, float
   if (k == 0) {
     for (int64_t i = 0; i < m; ++i)
       for (int64_t j = 0; j < n; ++j)
-        c[i * ldc + j] = beta == 0.0f ? 0.0f : beta * c[i * ldc + j];
+        c[i * ldc + j] = beta == T{0} ? T{0} : beta * c[i * ldc + j];
     return;
   }
   if (cpu_has_avx2_fma())
     eigen_gemm(a, b, c, m, n, ldc, alpha, beta);
   else
     loop_gemm(a, b, c, m, n, k, ldc, alpha, beta);
+}
+
+}  // namespace
+
+void gemm(const MatrixView& a, const MatrixView& b, float* c, int64_t ldc, float alpha,
+          float beta) {
+  gemm_any(a, b, c, ldc, alpha, beta);
+}
+
+void gemm(const MatrixViewOf<double>& a, const MatrixViewOf<double>& b, double* c, int64_t ldc,
+          double alpha, double beta) {
+  gemm_any(a, b, c, ldc, alpha, beta);
 }
 
 }  // namespace nnport

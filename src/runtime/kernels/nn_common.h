@@ -9,8 +9,22 @@
 
 namespace nnport {
 
-// Input i as float32 data; a model error naming the input when it has another dtype.
-const Tensor& float_input(const KernelContext& ctx, size_t i, const char* role);
+// Input i as float32 or float64 data (float64 only in the judge's double-precision runs); a
+// model error naming the input when it has another dtype, or when `like` is given and differs.
+const Tensor& float_input(const KernelContext& ctx, size_t i, const char* role,
+                          DType like = DType::Undefined);
+
+template <typename T>
+struct FloatTag {
+  using type = T;
+};
+
+// Calls fn(FloatTag<float>{}) or fn(FloatTag<double>{}) for a tensor from float_input.
+template <typename Fn>
+decltype(auto) dispatch_float(const Tensor& t, Fn&& fn) {
+  if (t.dtype() == DType::Float64) return fn(FloatTag<double>{});
+  return fn(FloatTag<float>{});
+}
 
 // Spatial geometry of a windowed op (Conv, pools) for one concrete input shape, with auto_pad
 // resolved and output sizes rounded as the node says.

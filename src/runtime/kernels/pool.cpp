@@ -192,32 +192,35 @@ void run_max_pool(KernelContext& ctx) {
   switch (x.dtype()) {
     case DType::Float32:
       return max_pool<float>(ctx, x);
+    case DType::Float64:
+      return max_pool<double>(ctx, x);
     case DType::Int8:
       return max_pool<int8_t>(ctx, x);
     case DType::UInt8:
       return max_pool<uint8_t>(ctx, x);
     default:
-      model_error("input is {}; MaxPool runs on float32, int8 and uint8", dtype_name(x.dtype()));
+      model_error("input is {}; MaxPool runs on float32, float64, int8 and uint8",
+                  dtype_name(x.dtype()));
   }
 }
 
-void run_average_pool(KernelContext& ctx) {
-  const Tensor& x = float_input(ctx, 0, "input");
+template <typename T>
+void average_pool(KernelContext& ctx, const Tensor& x) {
   const WindowGeometry g = window_geometry(ctx, x.dims());
   const AvgDivisor divisor = parse_avg_divisor(ctx.attrs().s("divisor"));
   const auto axes = axis_windows(g);
-  Tensor out(DType::Float32, output_dims(x.dims(), g));
-  float* y = out.mutable_data<float>();
-  const float* xd = x.data<float>();
+  Tensor out(x.dtype(), output_dims(x.dims(), g));
+  T* y = out.mutable_data<T>();
+  const T* xd = x.data<T>();
   const int64_t planes = x.dims()[0] * x.dims()[1];
   const int64_t in_plane = g.in_count(), out_plane = g.out_count();
   const int64_t kernel_count = g.kernel_count();
   for (int64_t p = 0; p < planes; ++p) {
-    const float* plane = xd + p * in_plane;
+    const T* plane = xd + p * in_plane;
     for_each_window(
         g, axes,
         [&](int64_t index, const std::vector<int64_t>& o, const std::vector<int64_t>& cells) {
-          float sum = 0.0f;
+          T sum = T{0};
           for (int64_t cell : cells)
             sum += plane[cell];
           int64_t count = static_cast<int64_t>(cells.size());
@@ -228,26 +231,30 @@ void run_average_pool(KernelContext& ctx) {
             for (size_t a = 0; a < o.size(); ++a)
               count *= axes[a].padded_count[o[a]];
           }
-          y[p * out_plane + index] = sum / static_cast<float>(count);
+          y[p * out_plane + index] = sum / static_cast<T>(count);
         });
   }
   ctx.set_output(0, std::move(out));
 }
 
-template <bool kMax>
-void global_pool(KernelContext& ctx) {
+void run_average_pool(KernelContext& ctx) {
   const Tensor& x = float_input(ctx, 0, "input");
+  dispatch_float(x, [&](auto tag) { average_pool<typename decltype(tag)::type>(ctx, x); });
+}
+
+template <bool kMax, typename T>
+void global_pool_typed(KernelContext& ctx, const Tensor& x) {
   if (x.rank() < 3)
     model_error("expected an N x C x spatial input, got shape {}", sizes_to_string(x.dims()));
   std::vector<int64_t> dims = x.dims();
   std::fill(dims.begin() + 2, dims.end(), 1);
   const int64_t plane = product(x.dims(), 2);
   if (plane == 0) model_error("global pooling over an empty spatial extent");
-  Tensor out(DType::Float32, dims);
-  float* y = out.mutable_data<float>();
-  const float* xd = x.data<float>();
+  Tensor out(x.dtype(), dims);
+  T* y = out.mutable_data<T>();
+  const T* xd = x.data<T>();
   for (int64_t p = 0; p < dims[0] * dims[1]; ++p) {
-    const float* v = xd + p * plane;
+    const T* v = xd + p * plane;
     if constexpr (kMax) {
       y[p] = *std::max_element(v, v + plane);
     } else {
@@ -255,10 +262,17 @@ void global_pool(KernelContext& ctx) {
       double sum = 0.0;
       for (int64_t i = 0; i < plane; ++i)
         sum += v[i];
-      y[p] = static_cast<float>(sum / static_cast<double>(plane));
+      y[p] = static_cast<T>(sum / static_cast<double>(plane));
     }
   }
   ctx.set_output(0, std::move(out));
+}
+
+template <bool kMax>
+void global_pool(KernelContext& ctx) {
+  const Tensor& x = float_input(ctx, 0, "input");
+  dispatch_float(x,
+                 [&](auto tag) { global_pool_typed<kMax, typename decltype(tag)::type>(ctx, x); });
 }
 
 const std::vector<KernelEntry> kKernels = {

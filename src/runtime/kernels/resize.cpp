@@ -129,8 +129,10 @@ bool given(const KernelContext& ctx, size_t i) {
 void run_resize(KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
   const ResizeMode mode = read_resize_mode(ctx.attrs());
-  if (mode != ResizeMode::Nearest && x.dtype() != DType::Float32)
-    model_error("input is {}; linear and cubic resize compute float32 only", dtype_name(x.dtype()));
+  const bool is_double = x.dtype() == DType::Float64;
+  if (mode != ResizeMode::Nearest && x.dtype() != DType::Float32 && !is_double)
+    model_error("input is {}; linear and cubic resize compute float32 (or float64) only",
+                dtype_name(x.dtype()));
   if (dtype_size(x.dtype()) == 0) model_error("cannot resize a {} tensor", dtype_name(x.dtype()));
   const std::vector<float> scales =
       given(ctx, 2) ? ctx.input(2).to_float_vector() : std::vector<float>{};
@@ -171,9 +173,12 @@ void run_resize(KernelContext& ctx) {
     for (size_t a = 0; a < rank; ++a)
       outside = outside || axes[a].outside[o[a]];
     if (outside) {
-      if (x.dtype() != DType::Float32)
-        model_error("tf_crop_and_resize extrapolation needs a float32 input");
-      std::memcpy(dst + index * element, &extrapolation, element);
+      if (x.dtype() != DType::Float32 && !is_double)
+        model_error("tf_crop_and_resize extrapolation needs a float32 (or float64) input");
+      if (is_double)
+        reinterpret_cast<double*>(dst)[index] = extrapolation;
+      else
+        std::memcpy(dst + index * element, &extrapolation, element);
     } else if (mode == ResizeMode::Nearest) {
       int64_t offset = 0;
       for (size_t a = 0; a < rank; ++a)
@@ -181,6 +186,7 @@ void run_resize(KernelContext& ctx) {
       std::memcpy(dst + index * element, src + offset * element, element);
     } else {
       const float* xv = reinterpret_cast<const float*>(src);
+      const double* xd = reinterpret_cast<const double*>(src);
       double sum = 0;
       for (size_t a = 0; a < rank; ++a)
         t[a] = axes[a].begin[o[a]];
@@ -191,7 +197,7 @@ void run_resize(KernelContext& ctx) {
           offset += axes[a].taps[t[a]].offset;
           weight *= axes[a].taps[t[a]].weight;
         }
-        sum += weight * xv[offset];
+        sum += weight * (is_double ? xd[offset] : static_cast<double>(xv[offset]));
         size_t a = rank;
         while (a-- > 0) {
           if (++t[a] < axes[a].begin[o[a] + 1]) break;
@@ -199,7 +205,10 @@ void run_resize(KernelContext& ctx) {
         }
         if (a == static_cast<size_t>(-1)) break;
       }
-      reinterpret_cast<float*>(dst)[index] = static_cast<float>(sum);
+      if (is_double)
+        reinterpret_cast<double*>(dst)[index] = sum;
+      else
+        reinterpret_cast<float*>(dst)[index] = static_cast<float>(sum);
     }
     for (size_t a = rank; a-- > 0;) {
       if (++o[a] < g.out[a]) break;

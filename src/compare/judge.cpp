@@ -1,0 +1,95 @@
+#include "compare/judge.h"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "compare/compare.h"
+#include "ir/error.h"
+
+namespace nnport {
+
+namespace {
+
+constexpr double kSnrMarginDb = 3.0;
+constexpr double kHighSnrDb = 103.0;       // where the source reaches this ...
+constexpr double kHighSnrFloorDb = 100.0;  // ... the target must reach this
+constexpr double kRelFactor = 2.0;
+constexpr double kRelFloor = 1e-5;
+
+// The candidate output standing for reference output i: same name, else same position.
+const Tensor& counterpart(const Graph& reference, const Graph& candidate, const TensorMap& values,
+                          size_t i) {
+  const std::string& name = reference.outputs[i];
+  if (auto it = values.find(name); it != values.end()) return it->second;
+  if (i < candidate.outputs.size()) return values.at(candidate.outputs[i]);
+  model_error("the other model has no output for '{}'", name);
+}
+
+}  // namespace
+
+JudgeVerdict judge_output(const Metrics& source, const Metrics& target) {
+  const double s = source.snr_db, t = target.snr_db;
+  if (std::isnan(t) || !(t >= s - kSnrMarginDb))
+    return {false, fmt::format("snr {} < src {} - {:g}", format_db(t), format_db(s), kSnrMarginDb)};
+  const bool high = s >= kHighSnrDb;
+  if (high && !(t >= kHighSnrFloorDb))
+    return {false,
+            fmt::format("snr {} < {:g} (src >= {:g})", format_db(t), kHighSnrFloorDb, kHighSnrDb)};
+  const std::string snr_part =
+      high ? fmt::format("snr >= src-{:g} and >= {:g}", kSnrMarginDb, kHighSnrFloorDb)
+           : fmt::format("snr >= src-{:g}", kSnrMarginDb);
+  if (target.max_rel <= kRelFloor)
+    return {true, fmt::format("{}, rel <= {:g}", snr_part, kRelFloor)};
+  if (target.max_rel <= kRelFactor * source.max_rel)
+    return {true, fmt::format("{}, rel <= {:g}x src", snr_part, kRelFactor)};
+  return {false, fmt::format("rel {:.2e} > {:g}x src {:.2e} and > {:g}", target.max_rel, kRelFactor,
+                             source.max_rel, kRelFloor)};
+}
+
+std::vector<JudgeRow> judge_outputs(const Graph& reference, const Graph& candidate,
+                                    const TensorMap& feeds, const TensorMap* source_outputs) {
+  if (reference.outputs.size() != candidate.outputs.size())
+    model_error("the models have {} and {} outputs", reference.outputs.size(),
+                candidate.outputs.size());
+  RunOptions in_double;
+  in_double.float64 = true;
+  const TensorMap exact = run_graph(reference, feeds, in_double);
+  const TensorMap source = source_outputs ? *source_outputs : run_graph(reference, feeds);
+  const TensorMap target = run_graph(candidate, feeds_for(reference, candidate, feeds));
+  std::vector<JudgeRow> rows;
+  for (size_t i = 0; i < reference.outputs.size(); ++i) {
+    const std::string& name = reference.outputs[i];
+    const Tensor& judge = exact.at(name);
+    auto s = source.find(name);
+    if (s == source.end()) model_error("no source output for '{}'", name);
+    const Tensor& t = counterpart(reference, candidate, target, i);
+    if (t.dims() != judge.dims() || s->second.dims() != judge.dims())
+      model_error("output '{}' has shape {} in the reference but {} (source) and {} (other model)",
+                  name, sizes_to_string(judge.dims()), sizes_to_string(s->second.dims()),
+                  sizes_to_string(t.dims()));
+    JudgeRow row{name,
+                 judge.shape().to_string(),
+                 compute_metrics(judge, s->second),
+                 compute_metrics(judge, t),
+                 {}};
+    row.verdict = judge_output(row.source, row.target);
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+std::string format_judge_table(const std::vector<JudgeRow>& rows, const std::string& source_title) {
+  std::string out =
+      fmt::format("{:<24} {:<16} {:>10} {:>10} {:>12} {:>12}  {}\n", "output", "shape", "src snr",
+                  "B snr", "src max_rel", "B max_rel", "verdict (rule)");
+  for (const JudgeRow& r : rows)
+    out +=
+        fmt::format("{:<24} {:<16} {:>10} {:>10} {:>12.3e} {:>12.3e}  {} ({})\n", r.name, r.shape,
+                    format_db(r.source.snr_db), format_db(r.target.snr_db), r.source.max_rel,
+                    r.target.max_rel, r.verdict.pass ? "pass" : "FAIL", r.verdict.rule);
+  out += fmt::format("src = {}; snr and max_rel against the float64 run of A\n", source_title);
+  return out;
+}
+
+}  // namespace nnport
