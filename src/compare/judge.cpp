@@ -1,5 +1,6 @@
 #include "compare/judge.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -80,14 +81,29 @@ std::vector<JudgeRow> judge_outputs(const Graph& reference, const Graph& candida
 }
 
 std::string format_judge_table(const std::vector<JudgeRow>& rows, const std::string& source_title) {
-  std::string out =
-      fmt::format("{:<24} {:<16} {:>10} {:>10} {:>12} {:>12}  {}\n", "output", "shape", "src snr",
-                  "B snr", "src max_rel", "B max_rel", "verdict (rule)");
+  std::vector<std::vector<std::string>> cells = {
+      {"output", "shape", "src snr", "B snr", "src max_rel", "B max_rel", "verdict (rule)"}};
   for (const JudgeRow& r : rows)
-    out +=
-        fmt::format("{:<24} {:<16} {:>10} {:>10} {:>12.3e} {:>12.3e}  {} ({})\n", r.name, r.shape,
-                    format_db(r.source.snr_db), format_db(r.target.snr_db), r.source.max_rel,
-                    r.target.max_rel, r.verdict.pass ? "pass" : "FAIL", r.verdict.rule);
+    cells.push_back({r.name, r.shape, format_db(r.source.snr_db), format_db(r.target.snr_db),
+                     fmt::format("{:.3e}", r.source.max_rel),
+                     fmt::format("{:.3e}", r.target.max_rel),
+                     fmt::format("{} ({})", r.verdict.pass ? "pass" : "FAIL", r.verdict.rule)});
+  std::vector<size_t> widths(cells[0].size(), 0);
+  for (const auto& line : cells)
+    for (size_t c = 0; c < line.size(); ++c)
+      widths[c] = std::max(widths[c], line[c].size());
+  // Names, shapes and verdicts left-aligned, numbers right-aligned.
+  std::string out;
+  for (const auto& line : cells) {
+    for (size_t c = 0; c < line.size(); ++c) {
+      const bool left = c < 2 || c + 1 == line.size();
+      if (c) out += "  ";
+      out += c + 1 == line.size() ? line[c]
+             : left               ? fmt::format("{:<{}}", line[c], widths[c])
+                                  : fmt::format("{:>{}}", line[c], widths[c]);
+    }
+    out += "\n";
+  }
   out += fmt::format("src = {}; snr and max_rel against the float64 run of A\n", source_title);
   return out;
 }
