@@ -452,8 +452,8 @@ KNOWN_PROBLEMS = {
 # 1e-4 on them (tfjs_float64_reference.py), and the float64 judge decides. Where it fails them
 # (SNR and max. rel. vs float64, tfjs-wasm's first; the seeded input of this script):
 # - ONNX Runtime's Sigmoid (MLAS's logistic) clamps its input to [-18, 18] and is off by ~5e-8
-#   absolute: sigmoid(-20) gives 0, sigmoid(-17) 8.9e-8 for 4.1e-8. The ONNX file is exact
-#   (nnport's executor runs the same IR within the judge); the error is ORT's, on outputs that
+#   absolute: sigmoid(-20) gives 0, sigmoid(-17) 8.9e-8 for 4.1e-8. The ONNX file is not the
+#   cause (nnport's executor running it passes the judge); the error is ORT's, on outputs that
 #   are small sigmoids: blazepose's poseflag (one value, ~1.6e-7: full 90.5 vs 11.4 dB, heavy
 #   76.3 vs 50.8, lite 71.7 vs 7.8) and centernet's keypoint heatmap (values <= 0.014: 101.9 vs
 #   86.1 dB). Centernet's wh also misses the max. rel. clause in ORT (1.9e-4 vs 4.4e-4, 2.3x; the
@@ -592,6 +592,12 @@ def report(args, rows, seconds):
                              f"{result.get('detail', '').splitlines()[0] if result.get('detail') else ''}")
     if notes:
         lines += ['', '### Refusals and errors', ''] + [n.replace('|', '\\|') for n in notes]
+    known = [f"- {r['id']}, {RUNNER_TITLES.get(x, x)}: {r['runners'][x]['status']} (known: "
+             f"{known_problem(r['id'], x)[1]})" for r in rows for x in runners
+             if x in r['runners'] and known_problem(r['id'], x)]
+    if known:
+        lines += ['', '### Known problems (KNOWN_PROBLEMS in the script, with the measurements)',
+                  ''] + known
     lines += ['', f'Wall time of this run: {seconds:.0f} s.']
     return '\n'.join(lines) + '\n'
 
