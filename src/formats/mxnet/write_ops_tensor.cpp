@@ -206,8 +206,18 @@ void emit_pad(WriteContext& ctx) {
            ctx.node().outputs);
 }
 
+// IR bools are held as 0/1 in the dtype of the values compared (what MXNet's comparison ops
+// return): a cast to bool is "!= 0" (NaN included, as in the IR), a cast from one is exact.
 void emit_cast(WriteContext& ctx) {
   const std::string to = ctx.attrs().s("to");
+  const DType from = ctx.graph().value(ctx.node().inputs[0]).dtype;
+  if (dtype_from_name(to) == DType::Bool) {
+    if (from == DType::Bool)
+      ctx.emit("identity", {ctx.input(0)}, {}, ctx.node().outputs);
+    else
+      ctx.emit("_not_equal_scalar", {ctx.input(0)}, {{"scalar", "0"}}, ctx.node().outputs);
+    return;
+  }
   if (mxnet_type_flag(dtype_from_name(to)) < 0) ctx.fail("MXNet has no dtype {}", to);
   ctx.emit("Cast", {ctx.input(0)}, {{"dtype", to}}, ctx.node().outputs);
 }
