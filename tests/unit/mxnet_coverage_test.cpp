@@ -5,6 +5,10 @@
 // symbols in MXNet's own conventions (float indices, index tuples on the first axis, clip mode).
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
+#include <limits>
+
 #include <fmt/format.h>
 
 #include "formats/mxnet/symbol.h"
@@ -115,6 +119,20 @@ TEST(MxnetCoverage, BilinearHalfPixelUpscale) {
   EXPECT_EQ(r->attrs.at("mode"), "size");
   expect_round_trip(g, w, tensor({1, 1, 2, 2}, {0, 4, 8, 12}),
                     {0, 1, 3, 4, 2, 3, 5, 6, 6, 7, 9, 10, 8, 9, 11, 12}, "half_pixel 2->4");
+}
+
+// MXNet's Python binding files _contrib_X under mx.sym.contrib.X.
+TEST(MxnetCoverage, GeneratedPythonNamesContribOps) {
+  const Graph g = resize_graph({1, 1, 2, 2}, {1, 1, 4, 4}, "half_pixel");
+  mxnet_test::TempDir dir;
+  const std::string script = dir.file("net.py");
+  mxnet::write_python_code(g, script, WriteOptions{});
+  std::ifstream in(script);
+  const std::string code((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(code.find("mx.sym.contrib.BilinearResize2D(input, align_corners='False'"),
+            std::string::npos)
+      << code;
+  EXPECT_EQ(code.find("_internal._contrib"), std::string::npos) << code;
 }
 
 // 2x2 to 3x3 with aligned corners: coordinates x * (2 - 1) / (3 - 1) = 0, 0.5, 1.
@@ -265,12 +283,40 @@ TEST(MxnetCoverage, ComparisonsLogicAndWhere) {
                     "where");
 }
 
+// TopK's emulation keeps the IR's order on ties and -inf: [3, -inf, 5, 3, -inf, 5], K = 5 ->
+// values [5, 5, 3, 3, -inf] at indices [2, 5, 0, 3, 1]. The -inf values are clipped to -100
+// for the float comparison.
+TEST(MxnetCoverage, TopKTiesAndInfinity) {
+  Builder b({1, 6});
+  Node top;
+  top.op = "TopK";
+  top.name = "top";
+  top.inputs = {"input", b.ints("k", {5})};
+  top.outputs = {"top_values", "top_indices"};
+  top.attrs.set("axis", int64_t{-1});
+  b.g.add_value("top_values");
+  b.g.add_value("top_indices");
+  b.g.nodes.push_back(top);
+  Attributes axis1;
+  axis1.set("axis", int64_t{1});
+  const std::string low = b.constant("low", Tensor::scalar<float>(-100.0f));
+  const std::string clipped = b.node("Max", "clipped", {"top_values", low});
+  const Graph g = b.finish(
+      b.node("Concat", "both", {clipped, b.cast("as_float", "top_indices", "float32")}, axis1));
+  const Written w = write_and_read(g);
+  EXPECT_FALSE(find_op(w.symbol, "topk"));
+  EXPECT_TRUE(find_op(w.symbol, "argmax"));
+  const float inf = std::numeric_limits<float>::infinity();
+  expect_round_trip(g, w, tensor({1, 6}, {3, -inf, 5, 3, -inf, 5}),
+                    {5, 5, 3, 3, -100, 2, 5, 0, 3, 1}, "topk");
+}
+
 // Reader: MXNet's own conventions. BilinearResize2D's align_corners defaults to True; take's
 // mode defaults to 'clip' (index 7 of 4 reads the last, -2 the first); gather_nd indices
 // arrive as float32 with the tuples on the first axis; argmax returns float32.
 TEST(MxnetCoverage, ReaderConventions) {
   mxnet_test::TempDir dir;
-  const std::string json = R"({"nodes": [
+  const std::string json = R"json({"nodes": [
     {"op": "null", "name": "data", "inputs": []},
     {"op": "_contrib_BilinearResize2D", "name": "up", "attrs": {"height": "3", "width": "3"},
      "inputs": [[0, 0, 0]]},
@@ -280,25 +326,21 @@ TEST(MxnetCoverage, ReaderConventions) {
     {"op": "null", "name": "tuples", "inputs": []},
     {"op": "gather_nd", "name": "gnd", "inputs": [[0, 0, 0], [5, 0, 0]]},
     {"op": "argmax", "name": "am", "attrs": {"axis": "3"}, "inputs": [[0, 0, 0]]},
-    {"op": "Reshape", "name": "amflat", "attrs": {"shape": "(1, -1)"
-}
-, "inputs" : [[ 7, 0, 0 ]]
-},
+    {"op": "Reshape", "name": "amflat", "attrs": {"shape": "(1, -1)"}, "inputs": [[7, 0, 0]]},
     {"op": "Reshape", "name": "gflat", "attrs": {"shape": "(1, -1)"}, "inputs": [[6, 0, 0]]},
     {"op": "Concat", "name": "all", "attrs": {"dim": "1", "num_args": "3"},
      "inputs": [[4, 0, 0], [9, 0, 0], [8, 0, 0]]}
-  ], "arg_nodes": [0, 3, 5], "heads": [[10, 0, 0]]
-})";
+  ], "arg_nodes": [0, 3, 5], "heads": [[10, 0, 0]]})json";
   const std::vector<mxnet::NamedArray> params = {
       {"arg:idx", Tensor::from_vector<int64_t>({3}, {11, -2, 4})},
       {"arg:tuples", Tensor::from_vector<float>({4, 1}, {0, 0, 1, 1})}};
-const Graph g = mxnet_test::read_checkpoint(dir, json, params, {{"data", {1, 1, 2, 2}}});
-const std::vector<float> got =
-    mxnet_test::run_single(g, "data", tensor({1, 1, 2, 2}, {0, 4, 8, 12}));
-// Resize [[0, 4], [8, 12]] to 3x3 with aligned corners, flattened: [0 2 4 4 6 8 8 10 12];
-// take on axis 1 with clip: 11 -> 8, -2 -> 0, 4 -> 4, so 12, 0, 6. gather_nd (0, 0, 1, 1)
-// -> data[0][0][1][1] = 12. argmax over W of [[0, 4], [8, 12]] -> [1, 1].
-expect_values({12, 0, 6, 12, 1, 1}, got, "reader conventions");
+  const Graph g = mxnet_test::read_checkpoint(dir, json, params, {{"data", {1, 1, 2, 2}}});
+  const std::vector<float> got =
+      mxnet_test::run_single(g, "data", tensor({1, 1, 2, 2}, {0, 4, 8, 12}));
+  // Resize [[0, 4], [8, 12]] to 3x3 with aligned corners, flattened: [0 2 4 4 6 8 8 10 12];
+  // take on axis 1 with clip: 11 -> 8, -2 -> 0, 4 -> 4, so 12, 0, 6. gather_nd (0, 0, 1, 1)
+  // -> data[0][0][1][1] = 12. argmax over W of [[0, 4], [8, 12]] -> [1, 1].
+  expect_values({12, 0, 6, 12, 1, 1}, got, "reader conventions");
 }
 
 }  // namespace

@@ -230,6 +230,38 @@ void read_upsampling(ReadContext& ctx) {
   ctx.emit("Resize", {ctx.input(0), "", scales}, {ctx.output()}, attrs);
 }
 
+// dot: N-d lhs by 2-d rhs contracts lhs's last axis with rhs's first, which is MatMul;
+// batch_dot: [B, M, K] by [B, K, N]. transpose_a / transpose_b swap the last two axes (dot's
+// only for 2-d operands: for N-d ones MXNet reverses every axis).
+void read_dot(ReadContext& ctx) {
+  const AttrText a = ctx.attrs();
+  const bool batch = ctx.node().op == "batch_dot";
+  const size_t lhs_rank = ctx.input_rank(0, ctx.node().op);
+  const size_t rhs_rank = ctx.input_rank(1, ctx.node().op);
+  if (batch ? (lhs_rank != rhs_rank || lhs_rank < 3) : (rhs_rank != 2 || lhs_rank < 2))
+    ctx.fail("operands of ranks {} and {} are not supported", lhs_rank, rhs_rank);
+  if (a.has("forward_stype") && a.str("forward_stype", "") != "default")
+    ctx.fail("forward_stype is not supported");
+  std::string operands[2] = {ctx.input(0), ctx.input(1)};
+  const char* flags[2] = {"transpose_a", "transpose_b"};
+  const size_t ranks[2] = {lhs_rank, rhs_rank};
+  for (size_t i = 0; i < 2; ++i) {
+    if (!a.boolean(flags[i], false)) continue;
+    if (!batch && ranks[i] != 2)
+      ctx.fail("{} of a {}-d operand is not supported", flags[i], ranks[i]);
+    std::vector<int64_t> perm;
+    for (size_t d = 0; d < ranks[i]; ++d)
+      perm.push_back(static_cast<int64_t>(d));
+    std::swap(perm[ranks[i] - 1], perm[ranks[i] - 2]);
+    Attributes attrs;
+    attrs.set("perm", perm);
+    const std::string t = ctx.temp(i == 0 ? "lhs_t" : "rhs_t");
+    ctx.emit("Transpose", {operands[i]}, {t}, attrs);
+    operands[i] = t;
+  }
+  ctx.emit("MatMul", {operands[0], operands[1]}, {ctx.output()});
+}
+
 // _contrib_BilinearResize2D, mode 'size': height x width, or int(scale * size) when the scales
 // are set (MXNet keeps the result in an int16). align_corners (default True) samples output x at
 // x * (in - 1) / (out - 1); False at max(0, (x + 0.5) * in / out - 0.5); both sample 0 for an
@@ -300,6 +332,8 @@ const OpReader kReaders[] = {
     {"InstanceNorm", read_instance_norm},
     {"UpSampling", read_upsampling},
     {"_contrib_BilinearResize2D", read_bilinear_resize},
+    {"dot", read_dot},
+    {"batch_dot", read_dot},
     {"depth_to_space", read_depth_space},
     {"space_to_depth", read_depth_space},
 };

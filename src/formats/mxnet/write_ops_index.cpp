@@ -1,4 +1,4 @@
-// Indexing and selection: Gather (take), GatherND (gather_nd), ArgMax / ArgMin and Where.
+// Indexing and selection: Gather (take), GatherND (gather_nd), ArgMax / ArgMin, Where and TopK.
 // MXNet 1.9 semantics these rely on (src/operator/tensor/indexing_op.h, broadcast_reduce_op*.h,
 // control_flow_op.h):
 //   take, mode 'wrap': index i -> i mod n, Python-style, so every valid IR index (-n <= i < n)
@@ -105,9 +105,76 @@ void emit_where(WriteContext& ctx) {
            ctx.node().outputs);
 }
 
+// MXNet's topk sorts with std::sort / std::partial_sort on CPU, so equal values come out in
+// no specified order, where the IR (like TF) puts the lower index first. TopK is emulated
+// instead, one round per k: the largest value not yet taken (max), then the first position
+// holding it among those not taken (argmax of a 0/1 mask: MXNet's argmax returns the first
+// maximum), which is then marked taken. Taken positions read as -inf for the next max and are
+// masked out of its ties, so -inf inputs and ties keep the IR's order too. NaN inputs compare
+// unequal to everything and are not covered.
+void emit_top_k(WriteContext& ctx) {
+  const AttrReader a = ctx.attrs();
+  if (a.i("largest") != 1) ctx.fail("only the largest K are emulated for MXNet");
+  const Shape& in = ctx.input_shape(0);
+  if (!in.fully_known()) ctx.fail("TopK needs a known input shape");
+  const int64_t axis = normalized_axis(ctx, a.i("axis"), in);
+  if (axis + 1 != static_cast<int64_t>(in.rank())) ctx.fail("only the last axis is emulated");
+  if (ctx.graph().value(ctx.node().inputs[0]).dtype != DType::Float32)
+    ctx.fail("only float32 input is emulated");
+  const int64_t n = in.dims[axis].size;
+  if (n > (int64_t{1} << 24)) ctx.fail("axis size {} exceeds float32's exact indices", n);
+  const std::vector<int64_t> kv = ctx.constant_ints(1, "K");
+  if (kv.size() != 1 || kv[0] < 1 || kv[0] > n) ctx.fail("K must be one value in 1..{}", n);
+  constexpr int64_t kMaxRounds = 1024;  // each round is about 8 MXNet nodes
+  if (kv[0] > kMaxRounds) ctx.fail("K {} is beyond the emulation's {} rounds", kv[0], kMaxRounds);
+  const int64_t k = kv[0];
+  std::vector<int64_t> row(in.rank(), 1);
+  row.back() = n;
+  Tensor positions(DType::Float32, row);
+  float* p = positions.mutable_values<float>().data();
+  for (int64_t i = 0; i < n; ++i)
+    p[i] = static_cast<float>(i);
+  Tensor lowest(DType::Float32, in.sizes());
+  for (float& v : lowest.mutable_values<float>())
+    v = -std::numeric_limits<float>::infinity();
+  const EntryRef position_entry = ctx.add_param("positions", positions);
+  const EntryRef lowest_entry = ctx.add_param("lowest", lowest);
+  const AttrMap along = {{"axis", std::to_string(axis)}, {"keepdims", "True"}};
+  std::vector<EntryRef> values, indices;
+  EntryRef taken;
+  for (int64_t j = 0; j < k; ++j) {
+    auto helper = [&](std::string_view what, std::string op, std::vector<EntryRef> inputs,
+                      AttrMap attrs = {}) {
+      return ctx.emit_helper(fmt::format("{}{}", what, j), std::move(op), std::move(inputs),
+                             std::move(attrs));
+    };
+    const EntryRef key =
+        j == 0 ? ctx.input(0) : helper("key", "where", {taken, lowest_entry, ctx.input(0)});
+    const EntryRef best = helper("best", "max", {key}, along);
+    EntryRef ties = helper("ties", "broadcast_equal", {key, best});
+    if (j > 0)
+      ties = helper("free", "broadcast_logical_and",
+                    {ties, helper("untaken", "logical_not", {taken})});
+    const EntryRef index = helper("index", "argmax", {ties}, along);
+    values.push_back(best);
+    indices.push_back(index);
+    if (j + 1 < k) {
+      const EntryRef hit = helper("hit", "broadcast_equal", {position_entry, index});
+      taken = j == 0 ? hit : helper("taken", "broadcast_logical_or", {taken, hit});
+    }
+  }
+  const AttrMap concat = {{"dim", std::to_string(axis)}, {"num_args", std::to_string(k)}};
+  ctx.emit("Concat", values, concat, {ctx.node().outputs[0]});
+  if (ctx.node().outputs.size() > 1 && !ctx.node().outputs[1].empty()) {
+    const EntryRef all = ctx.emit_helper("indices", "Concat", indices, concat);
+    ctx.bind(ctx.node().outputs[1],
+             ctx.emit_helper("indices_int64", "Cast", {all}, {{"dtype", "int64"}}));
+  }
+}
+
 const OpEmitter kEmitters[] = {
     {"Gather", emit_gather},     {"GatherND", emit_gather_nd}, {"ArgMax", emit_arg_reduce},
-    {"ArgMin", emit_arg_reduce}, {"Where", emit_where},
+    {"ArgMin", emit_arg_reduce}, {"Where", emit_where},        {"TopK", emit_top_k},
 };
 
 }  // namespace

@@ -1,4 +1,5 @@
 // BatchNormalization, activations, dense layers, softmax and friends.
+#include <cmath>
 #include <cstring>
 #include <limits>
 
@@ -86,8 +87,25 @@ void emit_prelu(WriteContext& ctx) {
     for (size_t d = 0; per_channel && d < slope->rank(); ++d)
       per_channel = (offset + d == 1) ? slope->dims()[d] == count : slope->dims()[d] == 1;
   }
-  if (!per_channel)
-    ctx.fail("slope of shape {} is not per-channel", sizes_to_string(slope->dims()));
+  if (!per_channel) {
+    // Any other broadcastable slope: relu(x) + slope * min(x, 0), which rounds only in the
+    // product, as the IR's PRelu does (x > 0 adds an exact 0, x <= 0 adds to an exact 0).
+    if (!x.rank_known || slope->rank() > x.rank())
+      ctx.fail("slope of shape {} does not broadcast to the input", sizes_to_string(slope->dims()));
+    for (float v : slope->to_float_vector())
+      if (!std::isfinite(v)) ctx.fail("a non-finite slope would turn 0 * slope into NaN");
+    std::vector<int64_t> aligned(x.rank() - slope->rank(), 1);
+    aligned.insert(aligned.end(), slope->dims().begin(), slope->dims().end());
+    const EntryRef positive =
+        ctx.emit_helper("positive", "Activation", {ctx.input(0)}, {{"act_type", "relu"}});
+    const EntryRef negative =
+        ctx.emit_helper("negative", "_minimum_scalar", {ctx.input(0)}, {{"scalar", "0"}});
+    const EntryRef scaled =
+        ctx.emit_helper("scaled", "broadcast_mul",
+                        {negative, ctx.add_param("slope", slope->reshaped(aligned))}, {});
+    ctx.emit("broadcast_add", {positive, scaled}, {}, ctx.node().outputs);
+    return;
+  }
   ctx.emit("LeakyReLU", {ctx.input(0), ctx.add_param("gamma", slope->reshaped({count}))},
            {{"act_type", "prelu"}}, ctx.node().outputs);
 }
@@ -153,9 +171,36 @@ void emit_matmul(WriteContext& ctx) {
   }
   const Shape& x = ctx.input_shape(0);
   const Shape& y = ctx.input_shape(1);
-  if (!x.rank_known || !y.rank_known || x.rank() != y.rank() || x.rank() < 2)
-    ctx.fail("computed operands need equal ranks >= 2 (dot / batch_dot)");
-  ctx.emit(x.rank() == 2 ? "dot" : "batch_dot", {ctx.input(0), ctx.input(1)}, {},
+  if (!x.rank_known || !y.rank_known || x.rank() < 2 || y.rank() < 2)
+    ctx.fail("computed operands need ranks >= 2 (dot / batch_dot)");
+  const bool same_batch = x.rank() == 2 || (x.dims[0].known() && x.dims[0] == y.dims[0]);
+  if (x.rank() == y.rank() && (x.rank() == 2 || x.rank() == 3) && same_batch) {
+    ctx.emit(x.rank() == 2 ? "dot" : "batch_dot", {ctx.input(0), ctx.input(1)}, {},
+             ctx.node().outputs);
+    return;
+  }
+  // B with batch dims of 1 is one [K, N] matrix for every row of A: MXNet's dot of N-d A and
+  // 2-d B contracts A's last axis with B's first, which is that product. A reshape restores
+  // the batch dims numpy broadcasting adds when B has more of them than A.
+  bool single = y.fully_known();
+  for (size_t d = 0; single && d + 2 < y.rank(); ++d)
+    single = y.dims[d].size == 1;
+  if (!single || !ctx.output_shape().fully_known())
+    ctx.fail(
+        "computed operands of ranks {} and {} need equal batch dims (batch_dot) or a "
+        "single matrix B (dot)",
+        x.rank(), y.rank());
+  const std::vector<int64_t> bd = y.sizes();
+  EntryRef matrix = ctx.input(1);
+  if (y.rank() > 2)
+    matrix = ctx.emit_helper("matrix", "Reshape", {matrix},
+                             {{"shape", tuple_text({bd[bd.size() - 2], bd.back()})}});
+  if (x.rank() >= y.rank()) {
+    ctx.emit("dot", {ctx.input(0), matrix}, {}, ctx.node().outputs);
+    return;
+  }
+  const EntryRef product = ctx.emit_helper("dot", "dot", {ctx.input(0), matrix}, {});
+  ctx.emit("Reshape", {product}, {{"shape", tuple_text(ctx.output_shape().sizes())}},
            ctx.node().outputs);
 }
 

@@ -227,10 +227,36 @@ void emit_split(WriteContext& ctx) {
   const size_t rank = known_rank(ctx, in);
   const int64_t axis = normalize_axis(ctx, ctx.attrs().i("axis"), rank);
   const size_t parts = ctx.node().outputs.size();
+  bool equal = true;
   for (size_t i = 0; i < parts; ++i)
-    if (ctx.output_shape(i) != ctx.output_shape(0)) ctx.fail("only equal splits map to MXNet");
-  ctx.emit("SliceChannel", {ctx.input(0)},
-           {{"num_outputs", std::to_string(parts)}, {"axis", std::to_string(axis)}},
+    equal = equal && ctx.output_shape(i) == ctx.output_shape(0);
+  if (equal) {
+    ctx.emit("SliceChannel", {ctx.input(0)},
+             {{"num_outputs", std::to_string(parts)}, {"axis", std::to_string(axis)}},
+             ctx.node().outputs);
+    return;
+  }
+  // Unequal parts: one slice_axis per part, at the offsets of the known part sizes.
+  int64_t begin = 0;
+  for (size_t i = 0; i < parts; ++i) {
+    const Shape& part = ctx.output_shape(i);
+    if (!part.rank_known || !part.dims[axis].known()) ctx.fail("part {} has an unknown size", i);
+    const int64_t end = begin + part.dims[axis].size;
+    const AttrMap attrs = {{"axis", std::to_string(axis)},
+                           {"begin", std::to_string(begin)},
+                           {"end", std::to_string(end)}};
+    if (i == 0)
+      ctx.emit("slice_axis", {ctx.input(0)}, attrs, {ctx.node().outputs[0]});
+    else
+      ctx.bind(ctx.node().outputs[i],
+               ctx.emit_helper(fmt::format("part{}", i), "slice_axis", {ctx.input(0)}, attrs));
+    begin = end;
+  }
+}
+
+// MXNet's tile pads a short reps with leading 1s; the IR's repeats cover every axis.
+void emit_tile(WriteContext& ctx) {
+  ctx.emit("tile", {ctx.input(0)}, {{"reps", tuple_text(ctx.constant_ints(1, "repeats"))}},
            ctx.node().outputs);
 }
 
@@ -260,7 +286,7 @@ const OpEmitter kEmitters[] = {
     {"Cast", emit_cast},           {"Split", emit_split},
     {"ReduceMean", emit_reduce},   {"ReduceSum", emit_reduce},
     {"ReduceMax", emit_reduce},    {"ReduceMin", emit_reduce},
-    {"ReduceProd", emit_reduce},
+    {"ReduceProd", emit_reduce},   {"Tile", emit_tile},
 };
 
 }  // namespace
