@@ -158,14 +158,29 @@ TEST(MxnetCoverage, BilinearHalfPixelDownscale) {
   expect_round_trip(g, w, tensor({1, 1, 4, 4}, x), {2.5f, 4.5f, 10.5f, 12.5f}, "half_pixel 4->2");
 }
 
+// TF's legacy rule samples x * 2 / 4 = 0, 0.5, 1, 1.5 (-> clamped to 1): [[0, 4], [8, 12]]
+// -> 8 * row + 4 * column coordinate. Written as edge Pad, align_corners resize to 5x5, crop.
+TEST(MxnetCoverage, BilinearAsymmetricByPadAndCrop) {
+  const Graph g = resize_graph({1, 1, 2, 2}, {1, 1, 4, 4}, "asymmetric");
+  const Written w = write_and_read(g);
+  const mxnet::SymbolNode* pad = find_op(w.symbol, "Pad");
+  const mxnet::SymbolNode* r = find_op(w.symbol, "_contrib_BilinearResize2D");
+  ASSERT_TRUE(pad && r && find_op(w.symbol, "slice"));
+  EXPECT_EQ(pad->attrs.at("mode"), "edge");
+  EXPECT_EQ(r->attrs.at("height"), "5");
+  EXPECT_EQ(r->attrs.at("align_corners"), "True");
+  expect_round_trip(g, w, tensor({1, 1, 2, 2}, {0, 4, 8, 12}),
+                    {0, 2, 4, 4, 4, 6, 8, 8, 8, 10, 12, 12, 8, 10, 12, 12}, "asymmetric 2->4");
+}
+
 // half_pixel to one output row samples the input's middle (1.5 of 0..3), MXNet its row 0;
-// TF's legacy asymmetric rule has no MXNet form at all.
+// tf_crop_and_resize has no MXNet form.
 TEST(MxnetCoverage, BilinearRefusals) {
   mxnet_test::TempDir dir;
   for (const auto& [out, transform, reason] :
        std::vector<std::tuple<std::vector<int64_t>, std::string, std::string>>{
            {{1, 1, 1, 4}, "half_pixel", "output size of 1"},
-           {{1, 1, 8, 8}, "asymmetric", "'asymmetric' has no MXNet form"}}) {
+           {{1, 1, 8, 8}, "tf_crop_and_resize", "'tf_crop_and_resize' has no MXNet form"}}) {
     const Graph g = resize_graph({1, 1, 4, 4}, out, transform);
     try {
       mxnet::write_model(g, dir.file("r-symbol.json"), WriteOptions{});

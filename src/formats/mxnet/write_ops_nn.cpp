@@ -244,6 +244,30 @@ void emit_nearest_resize(WriteContext& ctx, const std::vector<int64_t>& i,
            ctx.node().outputs);
 }
 
+// TF's legacy bilinear rule (asymmetric) samples x * in / out. On the input padded by one
+// edge-replicated row and column, align_corners to out + 1 samples x * (in + 1 - 1) / (out + 1
+// - 1): the same coordinates, and the padded cell holds the value the IR's clamp to in - 1
+// reads. Cropping the extra output row and column leaves the asymmetric resize.
+void emit_asymmetric_bilinear(WriteContext& ctx, const std::vector<int64_t>& i,
+                              const std::vector<int64_t>& o) {
+  if (ctx.attrs().i("antialias") != 0 && (o[2] < i[2] || o[3] < i[3]))
+    ctx.fail("antialiased downscaling has no MXNet form");
+  if (o[2] >= 32767 || o[3] >= 32767)
+    ctx.fail("MXNet's BilinearResize2D keeps output sizes in int16 (at most 32767)");
+  const EntryRef padded = ctx.emit_helper(
+      "edge", "Pad", {ctx.input(0)}, {{"mode", "edge"}, {"pad_width", "(0, 0, 0, 0, 0, 1, 0, 1)"}});
+  const EntryRef resized = ctx.emit_helper("aligned", "_contrib_BilinearResize2D", {padded},
+                                           {{"height", std::to_string(o[2] + 1)},
+                                            {"width", std::to_string(o[3] + 1)},
+                                            {"mode", "size"},
+                                            {"align_corners", "True"}});
+  ctx.emit("slice", {resized},
+           {{"begin", "(None, None, 0, 0)"},
+            {"end", fmt::format("(None, None, {}, {})", o[2], o[3])},
+            {"step", "(None, None, None, None)"}},
+           ctx.node().outputs);
+}
+
 // MXNet 1.9's _contrib_BilinearResize2D (mode 'size') samples output x at
 //   align_corners=True:  x * (in - 1) / (out - 1), and 0 when out == 1;
 //   align_corners=False: max(0, (x + 0.5) * in / out - 0.5), and 0 when out == 1,
@@ -262,6 +286,8 @@ void emit_bilinear_resize(WriteContext& ctx, const std::vector<int64_t>& i,
         ctx.fail(
             "half_pixel to an output size of 1 samples the middle of the input; MXNet's "
             "BilinearResize2D samples its first row/column");
+  } else if (transform == "asymmetric") {
+    return emit_asymmetric_bilinear(ctx, i, o);
   } else if (transform != "pytorch_half_pixel") {
     ctx.fail(
         "linear resizing with coordinate_transformation_mode '{}' has no MXNet form "
