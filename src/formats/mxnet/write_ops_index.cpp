@@ -100,6 +100,8 @@ EntryRef broadcast_operand(WriteContext& ctx, size_t i) {
 }
 
 void emit_where(WriteContext& ctx) {
+  if (const Tensor* c = ctx.constant(0); c && c->dtype() == DType::Bool)
+    ctx.fail("a stored bool condition (this writer holds bools as 0/1 of the compared dtype)");
   ctx.emit("where",
            {broadcast_operand(ctx, 0), broadcast_operand(ctx, 1), broadcast_operand(ctx, 2)}, {},
            ctx.node().outputs);

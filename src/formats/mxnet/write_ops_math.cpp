@@ -79,6 +79,9 @@ void emit_binary(WriteContext& ctx) {
   const BinaryNames& names = binary_names(ctx.node().op);
   if (ctx.node().inputs.size() != 2) ctx.fail("MXNet takes exactly two operands here");
   if (ctx.node().op == "Mod") check_mod(ctx);
+  for (size_t i = 0; i < 2; ++i)
+    if (const Tensor* c = ctx.constant(i); c && c->dtype() == DType::Bool)
+      ctx.fail("a stored bool operand (this writer holds bools as 0/1 of the compared dtype)");
   const Shape& out = ctx.output_shape();
   for (size_t i = 0; i < 2 && !names.scalar.empty(); ++i) {
     const size_t other = 1 - i;
