@@ -326,6 +326,81 @@ TEST(MxnetCoverage, TopKTiesAndInfinity) {
                     {5, 5, 3, 3, -100, 2, 5, 0, 3, 1}, "topk");
 }
 
+// Unequal Split of [0 1 2 3 4] into 2 + 3 becomes two slice_axis; concatenated the other way
+// round: [2 3 4 0 1].
+TEST(MxnetCoverage, UnequalSplitIsSliceAxis) {
+  Builder b({1, 5});
+  Node split;
+  split.op = "Split";
+  split.name = "split";
+  split.inputs = {"input", b.ints("sizes", {2, 3})};
+  split.outputs = {"first", "second"};
+  split.attrs.set("axis", int64_t{1});
+  b.g.add_value("first");
+  b.g.add_value("second");
+  b.g.nodes.push_back(split);
+  Attributes axis1;
+  axis1.set("axis", int64_t{1});
+  const Graph g = b.finish(b.node("Concat", "swap", {"second", "first"}, axis1));
+  const Written w = write_and_read(g);
+  const mxnet::SymbolNode* s = find_op(w.symbol, "slice_axis");
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->attrs.at("end"), "2");
+  expect_round_trip(g, w, tensor({1, 5}, {0, 1, 2, 3, 4}), {2, 3, 4, 0, 1}, "split");
+}
+
+// Tile [1 2] by (2, 2): [[1 2 1 2], [1 2 1 2]].
+TEST(MxnetCoverage, TileKeepsRepeats) {
+  Builder b({1, 2});
+  const Graph g = b.finish(b.node("Tile", "tile", {"input", b.ints("reps", {2, 2})}));
+  const Written w = write_and_read(g);
+  const mxnet::SymbolNode* t = find_op(w.symbol, "tile");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->attrs.at("reps"), "(2, 2)");
+  expect_round_trip(g, w, tensor({1, 2}, {1, 2}), {1, 2, 1, 2, 1, 2, 1, 2}, "tile");
+}
+
+// A [2, 2, 3] times a computed B [1, 3, 2] = [[1 4], [2 5], [3 6]]: dot with B reshaped to
+// [3, 2]. Rows of A pick rows of B: [1 0 0] -> [1 4], [0 1 0] -> [2 5], [0 0 1] -> [3 6],
+// [1 1 1] -> [6 15].
+TEST(MxnetCoverage, MatMulBySingleComputedMatrixIsDot) {
+  Builder b({2, 2, 3});
+  Attributes perm;
+  perm.set("perm", std::vector<int64_t>{0, 2, 1});
+  const std::string bt = b.constant("bt", tensor({1, 2, 3}, {1, 2, 3, 4, 5, 6}));
+  const std::string matrix = b.node("Transpose", "b", {bt}, perm);
+  const Graph g = b.finish(b.node("MatMul", "mm", {"input", matrix}));
+  const Written w = write_and_read(g);
+  ASSERT_TRUE(find_op(w.symbol, "dot"));
+  expect_round_trip(g, w, tensor({2, 2, 3}, {1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1, 1}),
+                    {1, 4, 2, 5, 3, 6, 6, 15}, "dot");
+}
+
+// A slope along the last axis ([0.5, 2, 0.25] on [1, 2, 3]) is not per-channel: relu(x) +
+// slope * min(x, 0). x = [-1 2 -3 | 4 -5 6] -> [-0.5 2 -0.75 | 4 -10 6].
+TEST(MxnetCoverage, PReluOnAnotherAxis) {
+  Builder b({1, 2, 3});
+  const std::string slope = b.constant("slope", tensor({3}, {0.5f, 2, 0.25f}));
+  const Graph g = b.finish(b.node("PRelu", "prelu", {"input", slope}));
+  const Written w = write_and_read(g);
+  EXPECT_FALSE(find_op(w.symbol, "LeakyReLU"));
+  ASSERT_TRUE(find_op(w.symbol, "_minimum_scalar"));
+  expect_round_trip(g, w, tensor({1, 2, 3}, {-1, 2, -3, 4, -5, 6}), {-0.5f, 2, -0.75f, 4, -10, 6},
+                    "prelu");
+}
+
+// Cast to bool is "!= 0", NaN included: [-1, 0, 2, NaN] -> [1, 0, 1, 1].
+TEST(MxnetCoverage, CastToBoolIsNotEqualZero) {
+  Builder b({4});
+  const Graph g = b.finish(b.cast("back", b.cast("truth", "input", "bool"), "float32"));
+  const Written w = write_and_read(g);
+  const mxnet::SymbolNode* ne = find_op(w.symbol, "_not_equal_scalar");
+  ASSERT_TRUE(ne);
+  EXPECT_EQ(ne->attrs.at("scalar"), "0");
+  expect_round_trip(g, w, tensor({4}, {-1, 0, 2, std::numeric_limits<float>::quiet_NaN()}),
+                    {1, 0, 1, 1}, "cast to bool");
+}
+
 // Reader: MXNet's own conventions. BilinearResize2D's align_corners defaults to True; take's
 // mode defaults to 'clip' (index 7 of 4 reads the last, -2 the first); gather_nd indices
 // arrive as float32 with the tuples on the first axis; argmax returns float32.
