@@ -19,12 +19,11 @@ constexpr double kRelFactor = 2.0;
 constexpr double kRelFloor = 1e-5;
 
 // The candidate output standing for reference output i: same name, else same position.
-const Tensor& counterpart(const Graph& reference, const Graph& candidate, const TensorMap& values,
-                          size_t i) {
+const std::string& counterpart(const Graph& reference, const Graph& candidate, size_t i) {
   const std::string& name = reference.outputs[i];
-  if (auto it = values.find(name); it != values.end()) return it->second;
-  if (i < candidate.outputs.size()) return values.at(candidate.outputs[i]);
-  model_error("the other model has no output for '{}'", name);
+  for (const std::string& other : candidate.outputs)
+    if (other == name) return other;
+  return candidate.outputs.at(i);
 }
 
 }  // namespace
@@ -49,7 +48,8 @@ JudgeVerdict judge_output(const Metrics& source, const Metrics& target) {
 }
 
 std::vector<JudgeRow> judge_outputs(const Graph& reference, const Graph& candidate,
-                                    const TensorMap& feeds, const TensorMap* source_outputs) {
+                                    const TensorMap& feeds, const TensorMap* source_outputs,
+                                    const LayoutOptions& layouts, std::vector<std::string>* notes) {
   if (reference.outputs.size() != candidate.outputs.size())
     model_error("the models have {} and {} outputs", reference.outputs.size(),
                 candidate.outputs.size());
@@ -57,14 +57,17 @@ std::vector<JudgeRow> judge_outputs(const Graph& reference, const Graph& candida
   in_double.float64 = true;
   const TensorMap exact = run_graph(reference, feeds, in_double);
   const TensorMap source = source_outputs ? *source_outputs : run_graph(reference, feeds);
-  const TensorMap target = run_graph(candidate, feeds_for(reference, candidate, feeds));
+  const TensorMap matched = feeds_for(reference, candidate, feeds);
+  LayoutPlan plan = plan_input_layouts(reference, candidate, matched, layouts);
+  const TensorMap target = run_graph(candidate, apply_input_layouts(plan, matched));
   std::vector<JudgeRow> rows;
   for (size_t i = 0; i < reference.outputs.size(); ++i) {
     const std::string& name = reference.outputs[i];
     const Tensor& judge = exact.at(name);
     auto s = source.find(name);
     if (s == source.end()) model_error("no source output for '{}'", name);
-    const Tensor& t = counterpart(reference, candidate, target, i);
+    const Tensor t =
+        align_output(name, judge, target.at(counterpart(reference, candidate, i)), layouts, plan);
     if (t.dims() != judge.dims() || s->second.dims() != judge.dims())
       model_error("output '{}' has shape {} in the reference but {} (source) and {} (other model)",
                   name, sizes_to_string(judge.dims()), sizes_to_string(s->second.dims()),
@@ -77,6 +80,7 @@ std::vector<JudgeRow> judge_outputs(const Graph& reference, const Graph& candida
     row.verdict = judge_output(row.source, row.target);
     rows.push_back(std::move(row));
   }
+  if (notes) *notes = plan.notes;
   return rows;
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "compare/layout.h"
 #include "compare/metrics.h"
 #include "runtime/executor.h"
 
@@ -33,9 +34,12 @@ struct JudgeRow {
 
 // Runs `reference` in float64 (the judge) and `candidate` in float32 on `feeds`; the source
 // runtime's outputs are `source_outputs` when given (by reference output name), else the
-// reference run in float32 by nnport's executor.
+// reference run in float32 by nnport's executor. A candidate in another layout is fed and
+// compared as compare_outputs does (`notes` gets its lines).
 std::vector<JudgeRow> judge_outputs(const Graph& reference, const Graph& candidate,
-                                    const TensorMap& feeds, const TensorMap* source_outputs);
+                                    const TensorMap& feeds, const TensorMap* source_outputs,
+                                    const LayoutOptions& layouts = {},
+                                    std::vector<std::string>* notes = nullptr);
 
 std::string format_judge_table(const std::vector<JudgeRow>& rows, const std::string& source_title);
 

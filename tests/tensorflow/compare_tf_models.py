@@ -28,7 +28,7 @@ Discrete outputs (DISCRETE_OUTPUTS) are judged on the scores that feed them (see
 The float64 run itself was checked once against an independent float64 implementation (PyTorch,
 tfjs_float64_reference.py) on the six models that need the judge: F64_VALIDATION.
 
-Usage: compare_tf_models.py --nnport BIN --cache-dir DIR [--report FILE.md] [--only SUBSTR]
+Usage: compare_tf_models.py --nnport BIN --cache-dir DIR [--report FILE.md] [--only SUBSTR,...]
        [--max-rel 1e-4] [--targets onnx,caffe,mxnet]
 Exit code 1 when any result fails both the tolerance and the float64 judge, or errors, except
 the KNOWN_PROBLEMS.
@@ -53,9 +53,9 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.normpath(os.path.join(HERE, '..', '..'))
-SHARED = os.path.normpath(os.path.join(REPO, '..', 'shared', 'testdata'))
 ORACLES = os.path.join(REPO, 'tests', 'oracles')
 sys.path.insert(0, ORACLES)
+import shared_testdata  # noqa: E402
 from tf_shapes import caffe_shape_check, mxnet_shape_check  # noqa: E402
 from tf_targets import TARGETS, convert, run_target  # noqa: E402
 
@@ -122,7 +122,7 @@ fs.writeFileSync(path.join(out, 'model.json'), JSON.stringify(model));
     return out
 
 
-def model_list(cache):
+def model_list(cache, shared, only=None):
     models = []
     gen = os.path.join(cache, 'generated')
     if not all(os.path.exists(os.path.join(gen, f))
@@ -137,10 +137,15 @@ def model_list(cache):
                        'inputs': {'input': [1, 224, 224, 3]},
                        'outputs': [f'Mobilenet{net}/Logits/SpatialSqueeze',
                                    f'Mobilenet{net}/Predictions/Reshape_1']})
-    tf2onnx = os.path.join(SHARED, 'tensorflow', 'tf2onnx-test-models')
-    for mid, rel, shape, out in (('regression', 'regression/graphdef/frozen.pb', [1], 'pred'),
-                                 ('fc-layers', 'fc-layers/frozen.pb', [1, 784], 'output'),
-                                 ('ae0', 'ae0/frozen.pb', [1, 784], 'output')):
+    tf2onnx = shared_testdata.path('tensorflow', 'tf2onnx-test-models')
+    frozen = (('regression', 'regression/graphdef/frozen.pb', [1], 'pred'),
+              ('fc-layers', 'fc-layers/frozen.pb', [1, 784], 'output'),
+              ('ae0', 'ae0/frozen.pb', [1, 784], 'output'))
+    wanted = any(not only or any(o in f'tf2onnx-{f[0]}' for o in only.split(','))
+                 for f in frozen)
+    if wanted and not shared.present('the tf2onnx frozen graphs'):
+        frozen = ()
+    for mid, rel, shape, out in frozen:
         models.append({'id': f'tf2onnx-{mid}', 'model': os.path.join(tf2onnx, rel),
                        'inputs': {'X': shape}, 'outputs': [out], 'ramp': True})
     packages = fetch_packages(cache)
@@ -458,16 +463,18 @@ KNOWN_PROBLEMS = {
 #   76.3 vs 50.8, lite 71.7 vs 7.8) and centernet's keypoint heatmap (values <= 0.014: 101.9 vs
 #   86.1 dB). Centernet's wh also misses the max. rel. clause in ORT (1.9e-4 vs 4.4e-4, 2.3x; the
 #   PyTorch float64 run measured the same 4.4e-4).
-# - blazepose-full's poseflag on nnport's executor: 90.5 vs 85.3 dB. The output is one number
-#   (a sigmoid at -15.6), so its SNR is that number's relative error (tfjs 3.0e-5, nnport
-#   5.4e-5), inherited from the logit's float32 rounding: one draw, no statistic.
+# - blazepose-full's poseflag on nnport's executor (and MXNet read back): 90.5 vs 85.3 dB. The
+#   output is one number (a sigmoid at -15.6), so its SNR is that number's relative error (tfjs
+#   3.0e-5, nnport 5.4e-5), inherited from the logit's float32 rounding: one draw, no statistic.
 _ORT_SIGMOID = 'ONNX Runtime\'s Sigmoid clamps to [-18, 18] (~5e-8 abs. error): small sigmoid ' \
                'outputs miss the float64 judge'
 for _model in ('blazepose-full', 'blazepose-heavy', 'blazepose-lite', 'centernet'):
     KNOWN_PROBLEMS[f'human-{_model}'] = {'onnx': ('mismatch', _ORT_SIGMOID)}
-KNOWN_PROBLEMS['human-blazepose-full']['nnport'] = (
-    'mismatch', 'poseflag is one number: its SNR vs float64 is one relative error (5.4e-5 vs '
-    'tfjs 3.0e-5)')
+# MXNet's read-back runs in nnport's executor: the same numbers, the same poseflag.
+for _runner in ('nnport', 'mxnet'):
+    KNOWN_PROBLEMS['human-blazepose-full'][_runner] = (
+        'mismatch', 'poseflag is one number: its SNR vs float64 is one relative error (5.4e-5 vs '
+        'tfjs 3.0e-5)')
 
 
 def known_problem(row_id, runner):
@@ -607,7 +614,8 @@ def main():
     parser.add_argument('--nnport', required=True)
     parser.add_argument('--cache-dir', required=True)
     parser.add_argument('--report')
-    parser.add_argument('--only')
+    parser.add_argument('--only', help='only the models whose id contains one of these '
+                        'comma-separated substrings')
     parser.add_argument('--max-rel', type=float, default=1e-4)
     parser.add_argument('--targets', default=','.join(TARGETS),
                         help='comma-separated subset of ' + ','.join(TARGETS))
@@ -618,8 +626,9 @@ def main():
     args.oracles = ORACLES
     started = time.monotonic()
     rows = []
-    for entry in model_list(args.cache_dir):
-        if args.only and args.only not in entry['id']:
+    shared = shared_testdata.Optional('oracle_tensorflow')
+    for entry in model_list(args.cache_dir, shared, args.only):
+        if args.only and not any(s in entry['id'] for s in args.only.split(',')):
             continue
         try:
             row = check_model(args, entry)
@@ -651,7 +660,7 @@ def main():
     for row_id, x, status, detail in bad:
         print(f'FAILED: {row_id} ({x}): {status}: {detail[:300]}')
     print(f'wall time {seconds:.0f} s')
-    sys.exit(1 if bad else 0)
+    sys.exit(shared.exit_code(bad))
 
 
 if __name__ == '__main__':
