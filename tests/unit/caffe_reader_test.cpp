@@ -189,9 +189,10 @@ layer { name: "b" type: "ReLU" bottom: "a" top: "b" })");
 
 TEST_F(CaffeReaderTest, UnknownLayerTypesAreListedTogether) {
   const std::string message = error_of(std::string(kInput3x3) + R"(
-layer { name: "p" type: "Permute" bottom: "data" top: "p" }
-layer { name: "q" type: "PriorBox" bottom: "p" top: "q" })");
-  EXPECT_NE(message.find("node 'p' (Permute), node 'q' (PriorBox)"), std::string::npos) << message;
+layer { name: "p" type: "PriorBox" bottom: "data" bottom: "data" top: "p" }
+layer { name: "q" type: "DetectionOutput" bottom: "p" top: "q" })");
+  EXPECT_NE(message.find("node 'p' (PriorBox), node 'q' (DetectionOutput)"), std::string::npos)
+      << message;
 }
 
 TEST_F(CaffeReaderTest, MissingWeightsNameTheLayerAndTheFile) {

@@ -1,6 +1,7 @@
 // Caffe writer: IR -> `.prototxt` + `.caffemodel` (both or neither, via OutputFiles).
 // Dialect caffe-1.0 (default) uses only layers of the BVLC 1.0 release; bvlc-master may also use
-// Clip. Legalization first (caffe_legalize.h), then one emitter per op (caffe_export_*.cpp).
+// Clip; caffe-ssd may also use the SSD fork's Permute. Legalization first (caffe_legalize.h), then
+// one emitter per op (caffe_export_*.cpp).
 #include "formats/caffe/caffe_writer.h"
 
 #include <filesystem>
