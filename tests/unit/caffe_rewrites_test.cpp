@@ -173,6 +173,33 @@ TEST(CaffeBilinearResize, SingleRowAndMiddleColumnsPerChannel) {
   expect_values(through_caffe(g, x, WriteOptions{}), {1, 2, 2, 6}, want, "thin");
 }
 
+// Halving (nanodet's FPN): half_pixel reads source 2j + 0.5, the mean of inputs 2j and 2j+1 on
+// each axis (a 2x2 mean); asymmetric reads 2j. x = 0..15 in 4x4.
+TEST(CaffeBilinearResize, HalvingIsAStridedDepthwiseConvolution) {
+  Tensor x(DType::Float32, {1, 1, 4, 4});
+  auto v = x.mutable_values<float>();
+  for (size_t i = 0; i < v.size(); ++i)
+    v[i] = static_cast<float>(i);
+  Node n;
+  n.name = "halve";
+  n.op = "Resize";
+  n.inputs = {"x", "", "scales"};
+  n.attrs.set("mode", std::string("linear"));
+  n.attrs.set("coordinate_transformation_mode", std::string("half_pixel"));
+  const Graph half =
+      one_node("halve_half_pixel", {1, 1, 4, 4}, n,
+               {{"scales", Tensor::from_vector<float>({4}, {1.0f, 1.0f, 0.5f, 0.5f})}});
+  EXPECT_EQ(layer_types(build_caffe_net(half, WriteOptions{})),
+            (std::vector<std::string>{"Input", "Convolution"}));
+  expect_values(through_caffe(half, x, WriteOptions{}), {1, 1, 2, 2}, {2.5f, 4.5f, 10.5f, 12.5f},
+                "half_pixel");
+  n.attrs.set("coordinate_transformation_mode", std::string("asymmetric"));
+  const Graph asym =
+      one_node("halve_asymmetric", {1, 1, 4, 4}, n,
+               {{"scales", Tensor::from_vector<float>({4}, {1.0f, 1.0f, 0.5f, 0.5f})}});
+  expect_values(through_caffe(asym, x, WriteOptions{}), {1, 1, 2, 2}, {0, 2, 8, 10}, "asymmetric");
+}
+
 TEST(CaffeBilinearResize, AlignCornersIsRefusedNamingTheNode) {
   const Graph g = resize_graph("bilinear_align", {1, 1, 2, 2}, 2, "align_corners");
   const std::string e = refusal(g, WriteOptions{});
@@ -321,6 +348,38 @@ TEST(CaffeSpatialPad, UnevenZeroPadIsAPaddedIdentityConvolutionAndSlices) {
   expect_values(
       through_caffe(g, Tensor::from_vector<float>({1, 1, 2, 2}, {1, 2, 3, 4}), WriteOptions{}),
       {1, 1, 3, 3}, {0, 1, 2, 0, 3, 4, 0, 0, 0}, "pad left 1, bottom 1");
+}
+
+// PadV2 with -inf then a 2x2 / 2 MaxPool (nanodet): the pad becomes the pooling's own pad of 1,
+// so each output is the one real element its window sees, negative values included.
+TEST(CaffeSpatialPad, MinusInfinityPadBeforeMaxPoolBecomesThePoolingPad) {
+  Graph g;
+  g.name = "pad_maxpool";
+  Value& x = g.add_value("x");
+  x.dtype = DType::Float32;
+  x.shape = Shape::from_sizes({1, 1, 2, 2});
+  g.inputs = {"x"};
+  g.add_constant("pads", Tensor::from_vector<int64_t>({8}, {0, 0, 1, 1, 0, 0, 1, 1}));
+  g.add_constant("low", Tensor::scalar<float>(-INFINITY));
+  Node pad{"pad", "Pad", {"x", "pads", "low"}, {"padded"}, {}};
+  pad.attrs.set("mode", std::string("constant"));
+  Node pool{"pool", "MaxPool", {"padded"}, {"y"}, {}};
+  pool.attrs.set("kernel_shape", std::vector<int64_t>{2, 2});
+  pool.attrs.set("strides", std::vector<int64_t>{2, 2});
+  pool.attrs.set("pads", std::vector<int64_t>{0, 0, 0, 0});
+  for (Node* n : {&pad, &pool}) {
+    g.add_value(n->outputs[0]);
+    g.nodes.push_back(*n);
+  }
+  g.outputs = {"y"};
+  infer_shapes(g);
+  const CaffeNet net = build_caffe_net(g, WriteOptions{});
+  ASSERT_EQ(layer_types(net), (std::vector<std::string>{"Input", "Pooling"}));
+  const auto& pooling = net.net.layer(1).pooling_param();
+  EXPECT_EQ(pooling.has_pad_h() ? pooling.pad_h() : pooling.pad(), 1u);
+  expect_values(
+      through_caffe(g, Tensor::from_vector<float>({1, 1, 2, 2}, {-1, -2, -3, -4}), WriteOptions{}),
+      {1, 1, 2, 2}, {-1, -2, -3, -4}, "pad -inf + max pool");
 }
 
 // --- small unary ops -----------------------------------------------------------------------

@@ -5,6 +5,7 @@
 // source coordinate is clamped to the input at the borders, which equals reading one replicated
 // element beyond each edge; the input is padded so (Slice the first/last row and column, Concat
 // them around it), and the borders come out as exact as the middle (SEMANTICS.md: resize rules).
+// Downsampling by an integer factor is a strided depthwise Convolution (emit_downsample).
 // align_corners, non-integer factors, cubic and nearest are refused naming the node.
 #include <algorithm>
 #include <cmath>
@@ -71,6 +72,42 @@ std::string replicate_edges(NodeExport& ctx, const std::string& input, int64_t a
   return padded;
 }
 
+// Downsampling by an integer factor d reads, for output j, source d*j + (d-1)/2 (half_pixel) or
+// d*j (asymmetric): one input element, or the mean of two neighbours when d is even and
+// half_pixel, never beyond the input. A depthwise Convolution with stride d and the taps at the
+// end of a d/2 + 1 kernel computes exactly that.
+void emit_downsample(NodeExport& ctx, const std::vector<int64_t>& in,
+                     const std::vector<int64_t>& out, const ResizeGeometry& geometry,
+                     bool half_pixel) {
+  const int64_t d = in[2] / out[2];
+  for (size_t axis : {size_t{2}, size_t{3}})
+    if (in[axis] != d * out[axis] || std::fabs(geometry.scales[axis] * d - 1.0) > 1e-9)
+      ctx.refuse("scale {} on axis {} (output {} for input {}): only equal integer factors",
+                 geometry.scales[axis], axis, out[axis], in[axis]);
+  std::vector<float> taps;
+  if (!half_pixel)
+    taps = {1.0f};
+  else if (d % 2 == 1)
+    taps.assign(static_cast<size_t>((d - 1) / 2), 0.0f), taps.push_back(1.0f);
+  else
+    taps.assign(static_cast<size_t>(d / 2 - 1), 0.0f), taps.push_back(0.5f), taps.push_back(0.5f);
+  const int64_t k = static_cast<int64_t>(taps.size()), channels = in[1];
+  pb::LayerParameter* l = ctx.layer("Convolution", {ctx.input_blob(0)}, {ctx.output_blob()});
+  auto* p = l->mutable_convolution_param();
+  p->set_num_output(static_cast<uint32_t>(channels));
+  p->set_group(static_cast<uint32_t>(channels));
+  p->set_bias_term(false);
+  p->add_kernel_size(static_cast<uint32_t>(k));
+  p->add_stride(static_cast<uint32_t>(d));
+  Tensor weights(DType::Float32, {channels, 1, k, k});
+  auto w = weights.mutable_values<float>();
+  for (int64_t c = 0; c < channels; ++c)
+    for (int64_t y = 0; y < k; ++y)
+      for (int64_t x = 0; x < k; ++x)
+        w[static_cast<size_t>((c * k + y) * k + x)] = taps[y] * taps[x];
+  ctx.net().add_blob(l, weights, {channels, 1, k, k});
+}
+
 void emit_resize(NodeExport& ctx) {
   const Node& node = ctx.node();
   const AttrReader attrs(node);
@@ -97,6 +134,8 @@ void emit_resize(NodeExport& ctx) {
                       sizes_t ? sizes_t->to_int64_vector() : std::vector<int64_t>{}, floats(1));
   if (in[0] != out[0] || in[1] != out[1]) ctx.refuse("resizes the batch or channel axis");
   if (in[2] <= 0 || in[3] <= 0) ctx.refuse("an empty input");
+  if (out[2] < in[2] && out[2] > 0 && in[2] % out[2] == 0)
+    return emit_downsample(ctx, in, out, geometry, half_pixel);
   const int64_t factor = out[2] / in[2];
   for (size_t axis : {size_t{2}, size_t{3}}) {
     // The kernel's coordinate map uses the scale; the deconvolution assumes it is the factor.

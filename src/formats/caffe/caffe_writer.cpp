@@ -93,6 +93,7 @@ CaffeNet build_caffe_net(const Graph& source, const WriteOptions& options) {
   result.nchw_io = absorb_layout_transposes(graph);
   if (options.fold_batchnorm) fold_batchnorm_into_conv(graph);
   fuse_bias_adds(graph);
+  fold_pads_into_windows(graph);
   legalize_windows(graph);
   check_emitters(graph);
   NetBuilder net(graph, dialect);
