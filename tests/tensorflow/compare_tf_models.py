@@ -45,9 +45,9 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.normpath(os.path.join(HERE, '..', '..'))
-SHARED = os.path.normpath(os.path.join(REPO, '..', 'shared', 'testdata'))
 ORACLES = os.path.join(REPO, 'tests', 'oracles')
 sys.path.insert(0, ORACLES)
+import shared_testdata  # noqa: E402
 from tf_shapes import caffe_shape_check, mxnet_shape_check  # noqa: E402
 from tf_targets import TARGETS, caffe_dialect, convert, run_target  # noqa: E402
 
@@ -114,7 +114,7 @@ fs.writeFileSync(path.join(out, 'model.json'), JSON.stringify(model));
     return out
 
 
-def model_list(cache):
+def model_list(cache, shared, only=None):
     models = []
     gen = os.path.join(cache, 'generated')
     if not all(os.path.exists(os.path.join(gen, f))
@@ -129,10 +129,14 @@ def model_list(cache):
                        'inputs': {'input': [1, 224, 224, 3]},
                        'outputs': [f'Mobilenet{net}/Logits/SpatialSqueeze',
                                    f'Mobilenet{net}/Predictions/Reshape_1']})
-    tf2onnx = os.path.join(SHARED, 'tensorflow', 'tf2onnx-test-models')
-    for mid, rel, shape, out in (('regression', 'regression/graphdef/frozen.pb', [1], 'pred'),
-                                 ('fc-layers', 'fc-layers/frozen.pb', [1, 784], 'output'),
-                                 ('ae0', 'ae0/frozen.pb', [1, 784], 'output')):
+    tf2onnx = shared_testdata.path('tensorflow', 'tf2onnx-test-models')
+    frozen = (('regression', 'regression/graphdef/frozen.pb', [1], 'pred'),
+              ('fc-layers', 'fc-layers/frozen.pb', [1, 784], 'output'),
+              ('ae0', 'ae0/frozen.pb', [1, 784], 'output'))
+    wanted = any(not only or only in f'tf2onnx-{f[0]}' for f in frozen)
+    if wanted and not shared.present('the tf2onnx frozen graphs'):
+        frozen = ()
+    for mid, rel, shape, out in frozen:
         models.append({'id': f'tf2onnx-{mid}', 'model': os.path.join(tf2onnx, rel),
                        'inputs': {'X': shape}, 'outputs': [out], 'ramp': True})
     packages = fetch_packages(cache)
@@ -557,7 +561,8 @@ def main():
     args.oracles = ORACLES
     started = time.monotonic()
     rows = []
-    for entry in model_list(args.cache_dir):
+    shared = shared_testdata.Optional('oracle_tensorflow')
+    for entry in model_list(args.cache_dir, shared, args.only):
         if args.only and args.only not in entry['id']:
             continue
         try:
@@ -591,7 +596,7 @@ def main():
     for row_id, x, status, detail in bad:
         print(f'FAILED: {row_id} ({x}): {status}: {detail[:300]}')
     print(f'wall time {seconds:.0f} s')
-    sys.exit(1 if bad else 0)
+    sys.exit(shared.exit_code(bad))
 
 
 if __name__ == '__main__':
