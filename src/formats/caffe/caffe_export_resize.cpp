@@ -134,6 +134,10 @@ void emit_resize(NodeExport& ctx) {
                       sizes_t ? sizes_t->to_int64_vector() : std::vector<int64_t>{}, floats(1));
   if (in[0] != out[0] || in[1] != out[1]) ctx.refuse("resizes the batch or channel axis");
   if (in[2] <= 0 || in[3] <= 0) ctx.refuse("an empty input");
+  if (transform == "pytorch_half_pixel" && (out[2] == 1 || out[3] == 1))
+    ctx.refuse("pytorch_half_pixel with an output of size 1 (it reads input 0 there)");
+  if (attrs.i("antialias") != 0 && (out[2] < in[2] || out[3] < in[3]))
+    ctx.refuse("antialiased downscaling");
   if (out[2] < in[2] && out[2] > 0 && in[2] % out[2] == 0)
     return emit_downsample(ctx, in, out, geometry, half_pixel);
   const int64_t factor = out[2] / in[2];
