@@ -407,7 +407,8 @@ KNOWN_PROBLEMS = {
 #     input range (pixels in [0, 255]) every runtime agrees within 8.7e-5.
 #   blazepose detector 4.7e-4 (5.0e-4 / 4.1e-4), full 6.4e-4 (6.8e-4 / 5.1e-4),
 #     heavy 8.3e-4 (9.0e-4 / 9.1e-4), lite 7.6e-3 (6.8e-3 / 8.2e-4; segmentation output).
-# Caffe and MXNet refuse the blazepose models by name (bilinear Resize, DepthToSpace).
+# Caffe refuses the blazepose models by name (bilinear Resize, DepthToSpace); MXNet converts
+# them, and its read-back is as close to tfjs as the executor (a "rounding" result, not listed).
 for _model in ('posenet', 'centernet', 'blazepose-detector', 'blazepose-full', 'blazepose-heavy',
                'blazepose-lite'):
     KNOWN_PROBLEMS[f'human-{_model}'] = {
