@@ -5,6 +5,9 @@
 //       runs one model; inputs are matched by tensor name, or given in order as --input #0=F;
 //       writes output K as D/output<K>.npy (TFLite tensor names often exceed the file system's
 //       255-byte limit), quantized tensors as their raw integers. Exit codes: 0 ok, 1 usage, 2 the model failed to load or run.
+//       With --seed N, inputs given no file get seeded values (floats uniform in [-1, 1),
+//       integers uniform over their type, a mulberry32 stream per input seeded N + index) and
+//       are written as D/input<K>.npy for the other runtime; D/info.json lists inputs/outputs.
 //   node run_tflite.mjs MODEL.tflite --info
 //       prints the model's inputs and outputs (name, dtype, shape) as JSON.
 //
@@ -56,6 +59,34 @@ function dims(tensorInfo) {
   return String(tensorInfo.shape).split(',').filter((d) => d !== '').map(Number);
 }
 
+function mulberry32(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6D2B79F5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const INT_RANGES = { int8: [-128, 127], uint8: [0, 255], int16: [-32768, 32767],
+                     int32: [-2147483648, 2147483647], bool: [0, 1] };
+
+function seededArray(dtype, count, seed) {
+  const next = mulberry32(seed);
+  const Ctor = NPY_DTYPES[dtype];
+  if (!Ctor) throw new Error(`cannot seed an input of type ${dtype}`);
+  const data = new Ctor(count);
+  if (dtype === 'float32' || dtype === 'float64') {
+    for (let i = 0; i < count; ++i) data[i] = 2 * next() - 1;
+  } else {
+    const [lo, hi] = INT_RANGES[dtype];
+    for (let i = 0; i < count; ++i) data[i] = lo + Math.floor(next() * (hi - lo + 1));
+  }
+  return data;
+}
+
 function describe(tensorInfo) {
   return { name: tensorInfo.name, dtype: tensorInfo.dataType, shape: dims(tensorInfo) };
 }
@@ -89,12 +120,21 @@ async function main() {
     return;
   }
   const given = new Map(args.inputs);
+  const seed = args.flags.seed === undefined ? null : Number(args.flags.seed);
+  fs.mkdirSync(args.outDir, { recursive: true });
   inputs.forEach((input, i) => {
     const file = given.get(input.name) ?? given.get(`#${i}`);
-    if (file === undefined) {
+    let array;
+    if (file !== undefined) {
+      array = readNpy(file);
+    } else if (seed !== null) {
+      const shape = dims(input);
+      array = { dtype: input.dataType, shape,
+                data: seededArray(input.dataType, shape.reduce((a, b) => a * b, 1), seed + i) };
+      writeNpy(path.join(args.outDir, `input${i}.npy`), array);
+    } else {
       throw new Error(`no --input given for '${input.name}' (#${i})`);
     }
-    const array = readNpy(file);
     const target = input.data();
     if (array.data.length !== target.length) {
       throw new Error(`input '${input.name}': ${array.data.length} values, the model wants ` +
@@ -105,7 +145,8 @@ async function main() {
   if (!runner.infer()) throw new Error('infer() failed');
   // Read outputs only after infer(): their buffers may move when the runtime resizes tensors.
   const outputs = runner.getOutputs();
-  fs.mkdirSync(args.outDir, { recursive: true });
+  fs.writeFileSync(path.join(args.outDir, 'info.json'),
+                   `${JSON.stringify({ inputs: inputs.map(describe), outputs: outputs.map(describe) })}\n`);
   outputs.forEach((output, i) => {
     const data = output.data();
     const dtype = output.dataType;

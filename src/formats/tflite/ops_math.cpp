@@ -74,6 +74,44 @@ void convert_identity(OpContext& c) {
   c.emit("Identity", {in}, {c.output_float(0)});
 }
 
+// int -> int32 requantization (seanet quantize1: int16 -> int32). Through float32 the products
+// of int32-sized results lose low bits, so this one is computed from the raw integers in float64:
+// round_half_even((q - zp_in) * (scale_in / scale_out)) + zp_out, clamped, as TFLite's
+// fixed-point multiplier of the same double ratio does (which rounds ties away from zero).
+bool requantize_to_int32(OpContext& c) {
+  const std::optional<Quantization> in = c.input_quantization(0);
+  const int32_t out_index = c.output_index(0);
+  const std::optional<Quantization> out = c.importer().quantization(out_index);
+  const std::string& raw_out = c.importer().value_of(out_index);
+  if (!in || !out || in->per_axis() || out->per_axis() ||
+      c.graph().value(raw_out).dtype != DType::Int32)
+    return false;
+  auto scalar = [&](double v, const char* suffix) {
+    return c.add_constant(Tensor::scalar<double>(v), suffix);
+  };
+  Attributes to_double;
+  to_double.set("to", std::string("float64"));
+  const std::string wide = c.emit_temp("Cast", {c.importer().value_of(c.input_index(0))},
+                                       std::move(to_double), "as_float64");
+  const std::string centered =
+      c.emit_temp("Sub", {wide, scalar(static_cast<double>(in->zero_point[0]), "zp_in")});
+  const double ratio = static_cast<double>(in->scale[0]) / static_cast<double>(out->scale[0]);
+  const std::string scaled = c.emit_temp("Mul", {centered, scalar(ratio, "ratio")});
+  const std::string rounded = c.emit_temp("Round", {scaled});
+  const std::string shifted =
+      c.emit_temp("Add", {rounded, scalar(static_cast<double>(out->zero_point[0]), "zp_out")});
+  const std::string clipped = c.emit_temp(
+      "Clip", {shifted, scalar(-2147483648.0, "int32_min"), scalar(2147483647.0, "int32_max")});
+  Attributes to_int;
+  to_int.set("to", std::string("int32"));
+  c.emit("Cast", {clipped}, {raw_out}, std::move(to_int));
+  return true;
+}
+
+void convert_quantize(OpContext& c) {
+  if (!requantize_to_int32(c)) convert_identity(c);
+}
+
 void convert_softmax(OpContext& c) {
   const float beta = c.options<tfl::SoftmaxOptions>().beta();
   std::string x = c.input_float(0);
@@ -108,7 +146,7 @@ const std::vector<OpConverter> kConverters = {
     {tfl::BuiltinOperator::HARD_SWISH, convert_hard_swish},
     {tfl::BuiltinOperator::LEAKY_RELU, convert_leaky_relu},
     {tfl::BuiltinOperator::SOFTMAX, convert_softmax},
-    {tfl::BuiltinOperator::QUANTIZE, convert_identity},
+    {tfl::BuiltinOperator::QUANTIZE, convert_quantize},
     {tfl::BuiltinOperator::DEQUANTIZE, convert_identity},
     {tfl::BuiltinOperator::MEAN, convert_reduce<0>},
     {tfl::BuiltinOperator::SUM, convert_reduce<1>},

@@ -298,15 +298,41 @@ void OpContext::finish() {
   for (const auto& [temp, index] : pending_quantize_) {
     const std::string& raw = importer_.value_of(index);
     const DType dtype = importer_.graph().value(raw).dtype;
-    if (dtype == DType::Int32 || dtype == DType::Int64)
-      fail("output {} is a quantized {}, which QuantizeLinear cannot produce", raw,
-           dtype_name(dtype));
+    if (dtype == DType::Int32) {
+      emit_int32_quantize(temp, index);
+      continue;
+    }
+    if (dtype == DType::Int64)
+      fail("output {} is a quantized int64, which nnport cannot produce", raw);
     auto [scale, zero] = importer_.quant_params(index, dtype);
     Attributes attrs;
     attrs.set("axis", importer_.quantization(index)->axis);
     emit("QuantizeLinear", {temp, scale, zero}, {raw}, std::move(attrs));
   }
   pending_quantize_.clear();
+}
+
+// ONNX QuantizeLinear has no int32 output (TFLite QUANTIZE int16 -> int32 has): the same
+// formula spelled out, round_half_even(x / scale) + zero_point clamped to int32, in float32 as
+// QuantizeLinear computes it.
+void OpContext::emit_int32_quantize(const std::string& temp, int32_t index) {
+  const Quantization q = *importer_.quantization(index);
+  if (q.per_axis()) fail("per-axis int32 outputs are not supported");
+  const std::string& raw = importer_.value_of(index);
+  const std::string scaled =
+      emit_temp("Div", {temp, add_constant(Tensor::scalar<float>(q.scale[0]), "int32_scale")});
+  std::string rounded = emit_temp("Round", {scaled});
+  if (q.zero_point[0] != 0)
+    rounded = emit_temp(
+        "Add", {rounded, add_constant(Tensor::scalar<float>(static_cast<float>(q.zero_point[0])),
+                                      "int32_zero_point")});
+  // 2147483520 is the largest float32 below 2^31.
+  const std::string clipped =
+      emit_temp("Clip", {rounded, add_constant(Tensor::scalar<float>(-2147483648.0f), "int32_min"),
+                         add_constant(Tensor::scalar<float>(2147483520.0f), "int32_max")});
+  Attributes attrs;
+  attrs.set("to", std::string("int32"));
+  emit("Cast", {clipped}, {raw}, std::move(attrs));
 }
 
 void OpContext::emit(const std::string& op, std::vector<std::string> inputs,

@@ -97,6 +97,8 @@ class OpContext {
   }
 
  private:
+  void emit_int32_quantize(const std::string& temp, int32_t index);
+
   Importer& importer_;
   const tfl::Operator& op_;
   size_t index_;
