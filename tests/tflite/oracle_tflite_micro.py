@@ -17,7 +17,7 @@ For every .tflite under TESTDATA (../shared/testdata/tflite by default):
 Models TFLite itself does not run must be refused by nnport (exit 2, a line naming the
 operator). Models TFLite runs but nnport refuses only for the operators in KNOWN_GAPS are
 reported as "gap" (listed, not failed); any other refusal fails. Writes a Markdown table (--report). Exit 0 when every model passes, 1 otherwise,
-77 (ctest SKIP_RETURN_CODE) when the test data is absent.
+77 with one SKIP line when ../shared/testdata is absent (tests/oracles/shared_testdata.py).
 
     oracle_tflite_micro.py --nnport BUILD/nnport --work DIR [--report FILE] [--only SUBSTRING]
 """
@@ -33,8 +33,9 @@ import onnx
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 ORACLES = ROOT / "tests" / "oracles"
-DEFAULT_TESTDATA = ROOT.parent / "shared" / "testdata" / "tflite"
-SKIP = 77
+sys.path.insert(0, str(ORACLES))
+import shared_testdata  # noqa: E402  (the ../shared/testdata skip rule, tests/oracles/README.md)
+
 FLOAT_TOLERANCE = 1e-5
 INT_TOLERANCE = 1
 # TFLite operators nnport refuses today although TFLite runs them, and why.
@@ -177,14 +178,14 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--nnport", required=True)
     parser.add_argument("--work", required=True, type=pathlib.Path)
-    parser.add_argument("--testdata", type=pathlib.Path, default=DEFAULT_TESTDATA)
+    parser.add_argument("--testdata", type=pathlib.Path,
+                        help="default: ../shared/testdata/tflite (NNPORT_SHARED_TESTDATA)")
     parser.add_argument("--report", type=pathlib.Path)
     parser.add_argument("--only", default="")
     options = parser.parse_args()
-    if not options.testdata.is_dir():
-        print(f"SKIP: test data {options.testdata} is absent (../shared/testdata is not part of "
-              "a plain clone)")
-        return SKIP
+    if options.testdata is None:
+        shared_testdata.require("oracle_tflite_micro", "the tflite-micro models")
+        options.testdata = pathlib.Path(shared_testdata.path("tflite"))
     models = sorted(p for p in options.testdata.rglob("*.tflite")
                     if options.only in str(p.relative_to(options.testdata)))
     rows = []
