@@ -259,6 +259,7 @@ void downgrade_node(Node node, DowngradeContext& ctx) {
   drop_new_attributes(node, opset);
   make_axes_non_negative(node, ctx);
   ctx.emit(std::move(node));
+  ctx.flush_after();
 }
 
 }  // namespace

@@ -16,6 +16,8 @@ int64_t require_rank(const Node& node, size_t index, DowngradeContext& ctx, cons
 
 void downgrade_window_pads(Node& node, DowngradeContext& ctx);  // Conv, ConvTranspose, pools
 void downgrade_pool(Node& node, DowngradeContext& ctx);
+// Pool pads >= kernel_shape (ONNX Runtime refuses them): the excess as an explicit Pad.
+void legalize_pool_pads(Node& node, DowngradeContext& ctx);
 void downgrade_resize(Node& node, DowngradeContext& ctx);
 void downgrade_softmax(Node& node, DowngradeContext& ctx);
 void downgrade_split(Node& node, DowngradeContext& ctx);

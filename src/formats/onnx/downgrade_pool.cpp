@@ -147,6 +147,7 @@ void downgrade_pool(Node& node, DowngradeContext& ctx) {
     node.attrs.set("ceil_mode", int64_t{1});
   }
   if (average && divisor == AvgDivisor::Padded) node.attrs.set("count_include_pad", int64_t{1});
+  legalize_pool_pads(node, ctx);
 }
 
 }  // namespace nnport::onnx_format
