@@ -240,6 +240,17 @@ def allowed_refusal(target, case, message):
     return None
 
 
+JOB_SECONDS = {}  # target -> summed duration of its jobs (they run --jobs at a time)
+
+
+def timed(target, fn, *args):
+    t0 = time.time()
+    try:
+        return fn(*args)
+    finally:
+        JOB_SECONDS[target] = JOB_SECONDS.get(target, 0.0) + time.time() - t0
+
+
 def nchw_outputs(target, layout):
     """Whether a target's 4-D outputs are NCHW: the NCHW graphs', and the read-back Caffe files'
     (the Caffe writer makes 4-D inputs and outputs NCHW; run_opencv.py --nhwc turns OpenCV's
@@ -307,14 +318,14 @@ def check_group(args, gen, group_name, pool):
     ref_dir = os.path.join(work, 'tfjs')
     shutil.rmtree(ref_dir, ignore_errors=True)
     jobs = {('tfjs', 'nhwc'): pool.submit(
-        run, ['node', os.path.join(ORACLES, 'run_tfjs.mjs'),
+        timed, 'tfjs', run, ['node', os.path.join(ORACLES, 'run_tfjs.mjs'),
               os.path.join(gen, group_name + '_ref.pb')] + feeds['nhwc'] +
         ['--out-dir', ref_dir, '--output', ','.join(c['name'] for c in group['cases'])])}
     for layout in ('nhwc', 'nchw'):
         model = os.path.join(gen, f'{group_name}_{layout}.pb')
         for target in args.targets:
-            jobs[(target, layout)] = pool.submit(run_target, args, target, group, layout, model,
-                                                 feeds[layout], work)
+            jobs[(target, layout)] = pool.submit(timed, target, run_target, args, target, group,
+                                                 layout, model, feeds[layout], work)
     code, text = jobs.pop(('tfjs', 'nhwc')).result()
     results = []  # (case, target, layout, status, max rel or None, detail)
     if code != 0:
@@ -332,7 +343,9 @@ def check_group(args, gen, group_name, pool):
             else:
                 finished[(ROUND_TRIPS[target], layout)] = (
                     '', {}, f'no round trip: the {target} conversion or run failed')
+    t0 = time.time()
     finished.update(round_trips(args, written, feeds, work, pool))
+    JOB_SECONDS['onnx round trips'] = JOB_SECONDS.get('onnx round trips', 0.0) + time.time() - t0
     for (target, layout), (out_dir, refused, error) in finished.items():
         outs = output_files(out_dir) if not error else {}
         for case in group['cases']:
@@ -461,10 +474,15 @@ def main():
               f"{detail}")
     for (target, layout, group, detail), count in graph_errors.items():
         print(f'FAILED error: {target} {layout} {group} ({count} cases): {detail}')
-    print(f'{len(results)} checks, {len(failed)} failed, {len(refused)} refused, '
-          f'{time.time() - started:.0f} s')
+    wall = time.time() - started
+    timing = (f'Wall time {wall:.0f} s with --jobs {args.jobs}; job time per target (summed '
+              'over groups and layouts, conversion included): ' +
+              ', '.join(f'{t} {JOB_SECONDS[t]:.0f} s' for t in ('tfjs',) + TARGETS +
+                        ('onnx round trips',) if t in JOB_SECONDS) + '.')
+    print(timing)
+    print(f'{len(results)} checks, {len(failed)} failed, {len(refused)} refused, {wall:.0f} s')
     if args.report:
-        lines = ['# TF op sweeps', ''] + table + ['']
+        lines = ['# TF op sweeps', ''] + table + ['', timing, '']
         if refused:
             lines += ['Refused (the target cannot express these exactly):', '']
             lines += [f"- {target} {layout} `{case['name']}`: {detail}"

@@ -1,12 +1,14 @@
-// ONNX writer: pool pads that reach the kernel (MXNet and Caffe allow them; ONNX Runtime refuses
-// to load "Pad should be smaller than kernel"). The excess goes to an explicit Pad, and an
-// average over real cells gets a divisor map. Checked on the file written (every pool's pads
-// below its kernel) and by reading it back against the source on hand-computed values.
+// ONNX writer legality: pool pads that reach the kernel (MXNet and Caffe allow them; ONNX Runtime
+// refuses to load "Pad should be smaller than kernel"). The excess goes to an explicit Pad, and
+// an average over real cells gets a divisor map. Checked on the file written (every pool's pads
+// below its kernel) and by reading it back against the source on hand-computed values. Also the
+// LRN attributes ONNX Runtime requires at load.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <tuple>
 
 #include "formats/onnx/model_file.h"
 #include "formats/onnx/onnx_format.h"
@@ -223,6 +225,69 @@ TEST(OnnxPoolPads, WhatCannotMoveIsRefusedNamingTheNode) {
       << write_error(unknown, path);
   EXPECT_NE(write_error(unknown, path).find("divisor map"), std::string::npos);
   EXPECT_FALSE(std::filesystem::exists(path));
+}
+
+// ONNX allows an even LRN size; ONNX Runtime does not create the kernel.
+TEST(OnnxLoadability, LrnThatOnnxRuntimeRefusesIsRefusedNamingTheNode) {
+  ScratchDir dir;
+  for (const auto& [size, alpha, fragment] :
+       {std::tuple<int64_t, float, const char*>{4, 1e-4f, "size 4 is not a positive odd number"},
+        {3, 0.0f, "alpha 0 and beta 0.75 must be positive"}}) {
+    Graph g;
+    Value& x = g.add_value("x");
+    x.dtype = DType::Float32;
+    x.shape = Shape::from_sizes({1, 5, 2, 2});
+    g.inputs = {"x"};
+    Attributes a;
+    a.set("size", size);
+    a.set("alpha", alpha);
+    g.nodes.push_back(Node{"lrn", "LRN", {"x"}, {"y"}, a});
+    g.add_value("y");
+    g.outputs = {"y"};
+    infer_shapes(g);
+    const std::string error = write_error(g, dir.file("lrn.onnx"));
+    EXPECT_NE(error.find("node 'lrn' (LRN): "), std::string::npos) << error;
+    EXPECT_NE(error.find(fragment), std::string::npos) << error;
+  }
+}
+
+// IR rounding ceil_all (MXNet `full`, Caffe with pad 0) keeps a last window starting in the end
+// padding, which ONNX's ceil_mode drops. Width 7, k 2, s 2, pads (0, 2): windows [0, 2) [2, 4)
+// [4, 6) [6, 8) [8, 10), the last starting at 8 >= in + pad_begin = 7. Written as an explicit
+// end Pad of 3, floor rounding, count_include_pad=1 (divide by 2) and a map 2 / IR divisor:
+// real cells 2, 2, 2, 1, 0 -> 1, 1, 1, 2, 0; padded (inside [0, 9)) 2, 2, 2, 2, 1 -> 1, 1, 1,
+// 1, 2.
+TEST(OnnxPoolPads, CeilAllTailWindowGetsAnExplicitEndPad) {
+  struct Case {
+    std::string op, divisor;
+    std::vector<float> map;  // empty: no Mul
+  };
+  const Case cases[] = {
+      {"MaxPool", "", {}},
+      {"AveragePool", "valid", {1, 1, 1, 2, 0}},
+      {"AveragePool", "padded", {1, 1, 1, 1, 2}},
+  };
+  ScratchDir dir;
+  for (const Case& c : cases) {
+    const std::string what = c.op + " " + c.divisor;
+    Graph g = pool_graph(c.op, 7, 2, 2, 0, 2, c.divisor);
+    g.nodes[0].attrs.set("rounding", std::string("ceil_all"));
+    infer_shapes(g);
+    ASSERT_EQ(g.value("y").shape, Shape::from_sizes({1, 1, 1, 5})) << what;
+    const std::string path = dir.file("m.onnx");
+    write_onnx(g, path, {});
+    const auto m = parse(path);
+    expect_loadable_pads(m);
+    ASSERT_EQ(m.graph().node_size(), c.map.empty() ? 2 : 3) << what;
+    EXPECT_EQ(raw_values<int64_t>(initializer(m, m.graph().node(0).input(1))),
+              (std::vector<int64_t>{0, 0, 0, 0, 0, 0, 0, 3}))
+        << what;
+    const auto& pool = m.graph().node(1);
+    EXPECT_EQ(find_attr(pool, "ceil_mode"), nullptr) << what;
+    if (c.op == "AveragePool") EXPECT_EQ(find_attr(pool, "count_include_pad")->i(), 1) << what;
+    if (!c.map.empty())
+      EXPECT_EQ(raw_values<float>(initializer(m, m.graph().node(2).input(1))), c.map) << what;
+  }
 }
 
 }  // namespace

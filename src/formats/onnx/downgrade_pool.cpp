@@ -121,11 +121,22 @@ void downgrade_pool(Node& node, DowngradeContext& ctx) {
     for (const auto& a : axes)
       same = same && pool_output_size(a.in, a.k, a.s, a.d, a.pb, a.pe, Rounding::CeilAll) ==
                          pool_output_size(a.in, a.k, a.s, a.d, a.pb, a.pe, Rounding::Ceil);
-    if (!same)
+    if (same) {
+      rounding = Rounding::Ceil;
+    } else if (!axes.empty()) {
+      std::vector<int64_t> in;
+      for (const auto& a : axes)
+        in.push_back(a.in);
+      pad_end_for_ceil_all(node, in, node.attrs.get_ints("strides"),
+                           node.attrs.get_ints("dilations"), divisor, ctx);
+      rounding = Rounding::Floor;
+      // Every window is whole now; the divisor map turned the full kernel into the IR's.
+      if (average) divisor = AvgDivisor::Padded;
+    } else {
       node_error(node,
                  "rounding 'ceil_all' keeps a last window starting in the end padding, "
-                 "which ONNX drops (or the input size is unknown)");
-    rounding = Rounding::Ceil;
+                 "which ONNX drops, and the input size is unknown");
+    }
   }
   if (average && divisor == AvgDivisor::Kernel) {
     // Windows that lie wholly inside the padded input divide by the full kernel under

@@ -47,6 +47,35 @@ Tensor lowest_of(const Node& node, DType dtype) {
   }
 }
 
+// Multiplies the pool's output by a constant [1, 1, out...] map, the product of the per-axis
+// ratios (a Mul after the pool, which takes over the pool's output name).
+void scale_by_map(Node& node, const std::vector<int64_t>& out,
+                  const std::vector<std::vector<double>>& ratio, DowngradeContext& ctx) {
+  const size_t n = out.size();
+  std::vector<int64_t> map_dims = {1, 1};
+  map_dims.insert(map_dims.end(), out.begin(), out.end());
+  const int64_t cells = element_count(map_dims);
+  std::vector<float> map(static_cast<size_t>(cells));
+  for (int64_t flat = 0; flat < cells; ++flat) {
+    double value = 1.0;
+    int64_t rest = flat;
+    for (size_t i = n; i-- > 0;) {
+      value *= ratio[i][static_cast<size_t>(rest % out[i])];
+      rest /= out[i];
+    }
+    map[static_cast<size_t>(flat)] = static_cast<float>(value);
+  }
+  const std::string unscaled = ctx.fresh_name(node.outputs[0] + "_unscaled");
+  Node scale{ctx.fresh_name(node.name + "_divisor"),
+             "Mul",
+             {unscaled, ctx.add_constant(node.name + "_divisor_map",
+                                         Tensor::from_vector<float>(map_dims, map))},
+             {node.outputs[0]},
+             {}};
+  node.outputs[0] = unscaled;
+  ctx.emit_after(std::move(scale));
+}
+
 }  // namespace
 
 void legalize_pool_pads(Node& node, DowngradeContext& ctx) {
@@ -164,28 +193,82 @@ void legalize_pool_pads(Node& node, DowngradeContext& ctx) {
       ratio[i].push_back(real == 0 ? 0.0 : static_cast<double>(counted) / real);
     }
   }
-  std::vector<int64_t> map_dims = {1, 1};
-  map_dims.insert(map_dims.end(), out.begin(), out.end());
-  const int64_t cells = element_count(map_dims);
-  std::vector<float> map(static_cast<size_t>(cells));
-  for (int64_t flat = 0; flat < cells; ++flat) {
-    double value = 1.0;
-    int64_t rest = flat;
-    for (size_t i = n; i-- > 0;) {
-      value *= ratio[i][static_cast<size_t>(rest % out[i])];
-      rest /= out[i];
+  scale_by_map(node, out, ratio, ctx);
+}
+
+// IR rounding ceil_all (MXNet `full`, Caffe with pad 0) keeps a last window that starts in the
+// end padding, or past it; ONNX's ceil_mode drops it. The whole end padding becomes an explicit
+// Pad long enough for floor rounding to give every window, and the average is taken over the
+// full kernel (count_include_pad=1: every window now lies inside the padded input), then a
+// divisor map kernel / IR divisor per output. A window without a real cell has no IR value
+// (Caffe divides 0 by 0 there and crops it away): the map holds 0 there.
+void pad_end_for_ceil_all(Node& node, const std::vector<int64_t>& in, std::vector<int64_t> strides,
+                          std::vector<int64_t> dilations, AvgDivisor divisor,
+                          DowngradeContext& ctx) {
+  const auto kernel = node.attrs.get_ints("kernel_shape");
+  const size_t n = kernel.size();
+  const auto pads = normalize_pads(node.attrs.get_ints("pads"), n);
+  if (strides.empty()) strides.assign(n, 1);
+  if (dilations.empty()) dilations.assign(n, 1);
+  const bool average = node.op == "AveragePool";
+  if (node.outputs.size() > 1 && !node.outputs[1].empty())
+    node_error(node,
+               "rounding 'ceil_all' keeps a last window starting in the end padding, "
+               "which ONNX drops; an explicit Pad would shift the Indices output");
+  if (average && ctx.opset() < 11)
+    node_error(node,
+               "rounding 'ceil_all' keeps a last window starting in the end padding, "
+               "which ONNX drops; the explicit Pad that keeps it needs opset 11 (writing {})",
+               ctx.opset());
+  const Value* x = ctx.graph().find_value(node.inputs[0]);
+  const DType dtype = x ? x->dtype : DType::Float32;
+  if (average && dtype != DType::Float32)
+    node_error(node, "rounding 'ceil_all' on a {} average pool cannot be padded explicitly",
+               dtype_name(dtype));
+  std::vector<int64_t> out(n), end(n);
+  std::vector<std::vector<double>> ratio(n);
+  bool scaled = false;
+  for (size_t i = 0; i < n; ++i) {
+    const int64_t ke = effective_kernel(kernel[i], dilations[i]);
+    out[i] = pool_output_size(in[i], kernel[i], strides[i], dilations[i], pads[i], pads[n + i],
+                              Rounding::CeilAll);
+    end[i] = std::max(pads[n + i], (out[i] - 1) * strides[i] + ke - in[i] - pads[i]);
+    for (int64_t o = 0; o < out[i] && average; ++o) {
+      const int64_t start = o * strides[i] - pads[i];
+      int64_t ir = kernel[i];
+      if (divisor == AvgDivisor::Valid)
+        ir = taps_within(start, kernel[i], dilations[i], 0, in[i]);
+      else if (divisor == AvgDivisor::Padded)
+        ir = taps_within(start, kernel[i], dilations[i], -pads[i], in[i] + pads[n + i]);
+      ratio[i].push_back(ir == 0 ? 0.0 : static_cast<double>(kernel[i]) / ir);
+      scaled = scaled || ir != kernel[i];
     }
-    map[static_cast<size_t>(flat)] = static_cast<float>(value);
   }
-  const std::string unscaled = ctx.fresh_name(node.outputs[0] + "_unscaled");
-  Node scale{ctx.fresh_name(node.name + "_divisor"),
-             "Mul",
-             {unscaled, ctx.add_constant(node.name + "_divisor_map",
-                                         Tensor::from_vector<float>(map_dims, map))},
-             {node.outputs[0]},
-             {}};
-  node.outputs[0] = unscaled;
-  ctx.emit_after(std::move(scale));
+  std::vector<int64_t> pad_widths(2 * (n + 2), 0);
+  for (size_t i = 0; i < n; ++i)
+    pad_widths[n + 4 + i] = end[i];
+  const std::string padded = ctx.fresh_name(node.name + "_padded");
+  Node pad{ctx.fresh_name(node.name + "_pad"), "Pad", {node.inputs[0]}, {padded}, {}};
+  if (ctx.opset() < 11) {
+    pad.attrs.set("pads", pad_widths);
+    if (dtype != DType::Float32)
+      node_error(node, "explicit -inf padding of a {} input needs opset 11 (writing {})",
+                 dtype_name(dtype), ctx.opset());
+    pad.attrs.set("value", -std::numeric_limits<float>::infinity());
+  } else {
+    const auto count = static_cast<int64_t>(pad_widths.size());
+    pad.inputs.push_back(
+        ctx.add_constant(node.name + "_pads", Tensor::from_vector<int64_t>({count}, pad_widths)));
+    pad.inputs.push_back(ctx.add_constant(
+        node.name + "_pad_value", average ? Tensor::scalar<float>(-0.0f) : lowest_of(node, dtype)));
+  }
+  ctx.emit(std::move(pad));
+  node.inputs[0] = padded;
+  std::vector<int64_t> kept(2 * n, 0);
+  for (size_t i = 0; i < n; ++i)
+    kept[i] = pads[i];
+  node.attrs.set("pads", kept);
+  if (scaled) scale_by_map(node, out, ratio, ctx);
 }
 
 }  // namespace nnport::onnx_format
