@@ -290,5 +290,44 @@ TEST(OnnxPoolPads, CeilAllTailWindowGetsAnExplicitEndPad) {
   }
 }
 
+// IR rounding ceil drops a last window starting in the end padding, as ONNX Runtime does, but
+// ONNX's shape inference counts it, so a consumer sized by one disagrees with the other and the
+// file does not load. Height 10, k 3, s 3, pads (0, 0): ceil keeps the partial window [9, 12)
+// -> 4 rows. Width 17, k 2, s 3, pads (1, 1): ceil's window at 17 starts in the end padding ->
+// 6 columns, the plain formula says 7, and the end pad 1 cannot be trimmed by 2. Written with
+// floor rounding and end pads (2, 0): the same 4 x 6 windows.
+TEST(OnnxPoolPads, CeilDroppingAWindowIsWrittenWithoutAmbiguity) {
+  Graph g;
+  g.name = "pool";
+  Value& x = g.add_value("x");
+  x.dtype = DType::Float32;
+  x.shape = Shape::from_sizes({1, 1, 10, 17});
+  g.inputs = {"x"};
+  Attributes a;
+  a.set("kernel_shape", std::vector<int64_t>{3, 2});
+  a.set("strides", std::vector<int64_t>{3, 3});
+  a.set("pads", std::vector<int64_t>{0, 1, 0, 1});
+  a.set("rounding", std::string("ceil"));
+  g.nodes.push_back(Node{"pool", "MaxPool", {"x"}, {"y"}, a});
+  g.add_value("y");
+  g.outputs = {"y"};
+  infer_shapes(g);
+  ASSERT_EQ(g.value("y").shape, Shape::from_sizes({1, 1, 4, 6}));
+  ScratchDir dir;
+  const std::string path = dir.file("m.onnx");
+  write_onnx(g, path, {});
+  const auto m = parse(path);
+  ASSERT_EQ(m.graph().node_size(), 1);
+  const auto& pool = m.graph().node(0);
+  EXPECT_EQ(find_attr(pool, "ceil_mode"), nullptr);
+  EXPECT_EQ(std::vector<int64_t>(find_attr(pool, "pads")->ints().begin(),
+                                 find_attr(pool, "pads")->ints().end()),
+            (std::vector<int64_t>{0, 1, 2, 0}));
+  Graph back = read_onnx(path, {});
+  infer_shapes(back);
+  EXPECT_EQ(back.value(back.outputs[0]).shape, Shape::from_sizes({1, 1, 4, 6}));
+  EXPECT_EQ(run_on_ramp(back), run_on_ramp(g));
+}
+
 }  // namespace
 }  // namespace nnport
