@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-scripts/build.sh
+scripts/build.sh --target nnport  # the tool only: the tests and benchmarks are not needed here
 mkdir -p build/demo
 /usr/bin/python3 tests/generators/tf_mobilenet.py build/demo >/dev/null
 ./build/release/nnport demo --tf-model build/demo/mobilenet_v1_1.0_224.pb --keep build/demo \

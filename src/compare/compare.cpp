@@ -139,23 +139,27 @@ TensorMap feeds_for(const Graph& reference, const Graph& candidate, const Tensor
 }
 
 std::vector<MetricsRow> compare_outputs(const Graph& reference, const Graph& candidate,
-                                        const TensorMap& feeds) {
+                                        const TensorMap& feeds, const LayoutOptions& layouts,
+                                        std::vector<std::string>* notes) {
   if (reference.outputs.size() != candidate.outputs.size())
     model_error("the models have {} and {} outputs", reference.outputs.size(),
                 candidate.outputs.size());
+  const TensorMap matched = feeds_for(reference, candidate, feeds);
+  LayoutPlan plan = plan_input_layouts(reference, candidate, matched, layouts);
   const TensorMap ref_out = run_graph(reference, feeds);
-  const TensorMap cand_out = run_graph(candidate, feeds_for(reference, candidate, feeds));
+  const TensorMap cand_out = run_graph(candidate, apply_input_layouts(plan, matched));
   std::vector<MetricsRow> rows;
   for (size_t i = 0; i < reference.outputs.size(); ++i) {
     const std::string& name = reference.outputs[i];
     const std::string& other = candidate.outputs[*match_name(candidate.outputs, name, i)];
     const Tensor& r = ref_out.at(name);
-    const Tensor& o = cand_out.at(other);
+    const Tensor o = align_output(name, r, cand_out.at(other), layouts, plan);
     if (r.dims() != o.dims())
       model_error("output '{}' has shape {} in the reference but {} ('{}') in the other model",
                   name, sizes_to_string(r.dims()), sizes_to_string(o.dims()), other);
     rows.push_back({name, r.shape().to_string(), compute_metrics(r, o)});
   }
+  if (notes) *notes = plan.notes;
   return rows;
 }
 
@@ -197,12 +201,13 @@ std::optional<std::pair<std::string, std::string>> find_counterpart(
 }  // namespace
 
 LayerReport compare_layers(const Graph& reference, const Graph& candidate, const TensorMap& feeds,
-                           double max_rel) {
+                           double max_rel, const LayoutOptions& layouts) {
   RunOptions keep_all;
   keep_all.keep_intermediates = true;
   const TensorMap ref_values = run_graph(reference, feeds, keep_all);
-  const TensorMap cand_values =
-      run_graph(candidate, feeds_for(reference, candidate, feeds), keep_all);
+  const TensorMap matched = feeds_for(reference, candidate, feeds);
+  const LayoutPlan plan = plan_input_layouts(reference, candidate, matched, layouts);
+  const TensorMap cand_values = run_graph(candidate, apply_input_layouts(plan, matched), keep_all);
   const CandidateIndex index = index_nodes(candidate);
 
   LayerReport report;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "compare/layout.h"
 #include "compare/metrics.h"
 #include "runtime/executor.h"
 
@@ -25,9 +26,12 @@ TensorMap make_inputs(const Graph& graph, uint64_t seed, const TensorMap& given 
 TensorMap feeds_for(const Graph& reference, const Graph& candidate, const TensorMap& feeds);
 
 // Output i of the candidate compared with output i of the reference (same name when both have
-// it, else by position). A model error when the output counts or shapes differ.
+// it, else by position). The candidate is fed and read in its own layout (layout.h); `notes`
+// gets a line per permuted input or output. A model error when the output counts or shapes
+// differ.
 std::vector<MetricsRow> compare_outputs(const Graph& reference, const Graph& candidate,
-                                        const TensorMap& feeds);
+                                        const TensorMap& feeds, const LayoutOptions& layouts = {},
+                                        std::vector<std::string>* notes = nullptr);
 
 struct LayerDiff {
   std::string node;  // reference node
@@ -49,7 +53,7 @@ struct LayerReport {
 // matched by name; else by the node of the same name (same output index); else by the n-th node
 // of the same op. Values whose shapes differ (a layout change) are not compared.
 LayerReport compare_layers(const Graph& reference, const Graph& candidate, const TensorMap& feeds,
-                           double max_rel);
+                           double max_rel, const LayoutOptions& layouts = {});
 
 std::string format_layer_report(const LayerReport& report, double max_rel);
 

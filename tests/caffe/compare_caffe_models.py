@@ -24,10 +24,11 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.normpath(os.path.join(HERE, '..', '..'))
-TESTDATA = os.path.normpath(os.path.join(REPO, '..', 'shared', 'testdata', 'caffe'))
 ORACLES = os.path.join(REPO, 'tests', 'oracles')
 sys.path.insert(0, HERE)
 sys.path.insert(0, ORACLES)
+import shared_testdata  # noqa: E402
+TESTDATA = shared_testdata.path('caffe')
 from caffe_proto import read_prototxt  # noqa: E402
 from output_names import output_file_names  # noqa: E402
 
@@ -156,6 +157,7 @@ def main():
     parser.add_argument('--report')
     parser.add_argument('--max-rel', type=float, default=1e-5)
     args = parser.parse_args()
+    shared_testdata.require('oracle_caffe', 'MTCNN and the BVLC prototxts')
     started = time.time()
     rows = []
     for model_id, prototxt, caffemodel, seeded_net, input_dims in models():

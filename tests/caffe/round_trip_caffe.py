@@ -24,11 +24,13 @@ import numpy as np
 from google.protobuf import text_format
 from google.protobuf.descriptor import FieldDescriptor
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from caffe_proto import pb, read_caffemodel, read_prototxt  # noqa: E402
-
 HERE = os.path.dirname(os.path.abspath(__file__))
-TESTDATA = os.path.normpath(os.path.join(HERE, '..', '..', '..', 'shared', 'testdata', 'caffe'))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, '..', 'oracles'))
+from caffe_proto import pb, read_caffemodel, read_prototxt  # noqa: E402
+import shared_testdata  # noqa: E402
+
+TESTDATA = shared_testdata.path('caffe')
 BVLC = ['bvlc_alexnet', 'bvlc_googlenet', 'bvlc_reference_caffenet', 'mnist_lenet',
         'cifar10_cifar10_quick', 'cifar10_cifar10_full']
 
@@ -144,6 +146,7 @@ def main():
     parser.add_argument('--nnport', required=True)
     parser.add_argument('--work', required=True)
     args = parser.parse_args()
+    shared_testdata.require('caffe_round_trip', 'MTCNN and the BVLC prototxts')
     os.makedirs(args.work, exist_ok=True)
     failures = 0
     cases = []

@@ -303,6 +303,66 @@ class CliTest(unittest.TestCase):
         self.assertIn("OK", out)
         self.assertTrue(os.path.exists(self.path("demo/nnport.caffemodel")))
 
+    def demo_tf_model(self):
+        generator = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "generators",
+                                 "tf_mobilenet.py")
+        subprocess.run([sys.executable, generator, self.dir], check=True, capture_output=True)
+        return self.path("mobilenet_v1_1.0_224.pb")
+
+    def test_compare_across_layouts(self):
+        """The demo's TF graph (NHWC) against its Caffe (NCHW) and MXNet conversions, with no
+        flag beyond what convert needed: compare transposes the input itself, says so once."""
+        pb = self.demo_tf_model()
+        cut = ["--output", "MobilenetV1/Logits/SpatialSqueeze",
+               "MobilenetV1/Predictions/Reshape_1"]
+        for target, note in (("m.prototxt", True), ("m-symbol.json", None)):
+            rc, out, err = run("convert", pb, self.path(target), *cut)
+            self.assertEqual(rc, 0, out + err)
+            rc, out, err = run("compare", pb, self.path(target), *cut, "--max-rel", "1e-4")
+            self.assertEqual(rc, 0, target + out + err)
+            print(f"\n--- compare {os.path.basename(pb)} {target}\n{out}", end="")
+            lines = out.splitlines()
+            self.assertIn("(reference) vs", lines[0])
+            layout_note = "input 'input': NHWC 1x224x224x3 fed as NCHW 1x3x224x224 (layouts differ)"
+            if target.endswith(".prototxt"):
+                self.assertEqual(lines[1], layout_note)
+            table = lines[1 + (layout_note in lines):]
+            self.assertEqual(table[0].split()[:4], ["output", "shape", "max_abs", "max_rel"])
+            self.assertEqual(len(table), 3, out)  # header and the two outputs
+            for row in table[1:]:
+                self.assertGreater(float(row.split()[5]), 100, row)  # snr_db: float rounding
+
+    def test_compare_layout_options(self):
+        """--input-layout / --output-layout (for shapes that read the same both ways, such as
+        1x3x3x3; unit tests cover that case) take REFERENCE:CANDIDATE."""
+        a = self.write("a.onnx", model_bytes(small_model()))
+        rc, out, err = run("compare", a, a, "--input-layout", "NHWC")
+        self.assertEqual(rc, 1, out + err)
+        self.assertIn("--input-layout wants the two models' layouts as REFERENCE:CANDIDATE", err)
+        rc, out, err = run("compare", a, a, "--input-layout", "NCHW:NCHW", "--output-layout",
+                           "NCHW:NCHW")
+        self.assertEqual(rc, 0, out + err)
+
+    def test_unknown_input_size_error_names_the_input_option(self):
+        """A TF graph with an unknown batch cannot be written to Caffe (the SAME windows need the
+        size): the error gives the --input that fixes it, in the graph's own NHWC layout."""
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                                        "generators"))
+        from tf_graph_proto import load_proto_module
+        pb = load_proto_module()
+        graph = pb.GraphDef()
+        with open(self.demo_tf_model(), "rb") as f:
+            graph.ParseFromString(f.read())
+        placeholder = next(n for n in graph.node if n.name == "input")
+        placeholder.attr["shape"].shape.dim[0].size = -1
+        source = self.write("unknown_batch.pb", graph.SerializeToString())
+        self.assert_fails(["convert", source, self.path("out.prototxt")], 2,
+                          ["needs a known input shape, got ?x3x224x224",
+                           "--input input:1,224,224,3"])
+        rc, out, err = run("convert", source, self.path("out.prototxt"), "--input",
+                           "input:1,224,224,3")
+        self.assertEqual(rc, 0, out + err)
+
 
 if __name__ == "__main__":
     NNPORT = os.path.abspath(sys.argv.pop(1))

@@ -23,7 +23,9 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "oracles"))
 from ndarray_file import write_params  # noqa: E402
+import shared_testdata  # noqa: E402
 
 INPUT_SHAPE = (1, 3, 68, 68)
 
@@ -104,9 +106,9 @@ def main():
     p.add_argument("--work", required=True)
     p.add_argument("--repo", default=os.path.join(os.path.dirname(__file__), "..", ".."))
     args = p.parse_args()
+    shared_testdata.require("mxnet_oracle_dnnl", "the real MXNet symbol file")
     repo = os.path.abspath(args.repo)
-    source = os.path.join(repo, "..", "shared", "testdata", "mxnet",
-                          "dnnl_test_model1-symbol.json")
+    source = shared_testdata.path("mxnet", "dnnl_test_model1-symbol.json")
     os.makedirs(args.work, exist_ok=True)
     with open(source) as f:
         symbol = json.load(f)

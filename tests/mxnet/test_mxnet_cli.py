@@ -28,11 +28,12 @@ from onnx import TensorProto, helper, numpy_helper
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "oracles"))
 from ndarray_file import read_params, write_params  # noqa: E402
+import shared_testdata  # noqa: E402
 
-REAL_SYMBOL = os.path.normpath(
-    os.path.join(HERE, "..", "..", "..", "shared", "testdata", "mxnet",
-                 "dnnl_test_model1-symbol.json"))
+# Every case starts from the real symbol file (its weights are seeded).
+REAL_SYMBOL = shared_testdata.path("mxnet", "dnnl_test_model1-symbol.json")
 DNNL_DIMS = "data:1,3,68,68"
 NNPORT = None  # set from argv in main
 
@@ -376,4 +377,5 @@ class MxnetCliTest(unittest.TestCase):
 
 if __name__ == "__main__":
     NNPORT = os.path.abspath(sys.argv.pop(1))
+    shared_testdata.require("mxnet_cli", "the real MXNet symbol file")
     unittest.main(verbosity=2)

@@ -21,7 +21,10 @@ import sys
 import numpy as np
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
-SHARED = os.path.abspath(os.path.join(REPO, "..", "shared", "testdata"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import shared_testdata  # noqa: E402
+
+SHARED = shared_testdata.ROOT
 MAX_REL = 1e-4
 MIN_SNR_DB = 80.0
 INPUT_SEED = 20240601

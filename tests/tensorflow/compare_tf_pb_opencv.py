@@ -24,8 +24,9 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.normpath(os.path.join(HERE, '..', '..'))
 ORACLES = os.path.join(REPO, 'tests', 'oracles')
-TF2ONNX = os.path.normpath(
-    os.path.join(REPO, '..', 'shared', 'testdata', 'tensorflow', 'tf2onnx-test-models'))
+sys.path.insert(0, ORACLES)
+import shared_testdata  # noqa: E402
+TF2ONNX = shared_testdata.path('tensorflow', 'tf2onnx-test-models')
 
 
 def run(cmd):
@@ -33,7 +34,7 @@ def run(cmd):
     return p.returncode, (p.stdout + p.stderr).strip()
 
 
-def models(cache):
+def models(cache, shared):
     gen = os.path.join(cache, 'generated')
     found = []
     for net in ('v1', 'v2'):
@@ -46,6 +47,8 @@ def models(cache):
         out = f'Mobilenet{net.upper()}/Predictions/Reshape_1'
         found.append((f'tf-slim-mobilenet_{net}', path, 'input', [1, 224, 224, 3], False, out,
                       out))
+    if not shared.present('the tf2onnx frozen graphs'):
+        return found
     for mid, rel, shape, out, cv_out in (
             ('regression', 'regression/graphdef/frozen.pb', [1], 'pred', 'Add'),
             ('fc-layers', 'fc-layers/frozen.pb', [1, 784], 'output', 'model/pred/MatMul'),
@@ -109,8 +112,9 @@ def main():
     parser.add_argument('--report')
     args = parser.parse_args()
     failed = []
+    shared = shared_testdata.Optional('oracle_tensorflow_pb')
     lines = ['| model | status | OpenCV vs tfjs | ONNX Runtime vs tfjs |', '|---|---|---:|---:|']
-    for entry in models(args.cache_dir):
+    for entry in models(args.cache_dir, shared):
         row = check(args, *entry)
         if 'error' in row:
             print(f"{row['id']}\terror\t{row['error']}")
@@ -130,7 +134,7 @@ def main():
                     + '\n'.join(lines) + '\n')
     for model_id in failed:
         print(f'FAILED: {model_id}')
-    sys.exit(1 if failed else 0)
+    sys.exit(shared.exit_code(failed))
 
 
 if __name__ == '__main__':

@@ -8,6 +8,7 @@
 #include "formats/mxnet/attr_text.h"
 #include "formats/mxnet/symbol.h"
 #include "mxnet_test_util.h"
+#include "shared_testdata.h"
 
 namespace nnport {
 namespace {
@@ -155,8 +156,9 @@ TEST(MxnetAttrText, ParsesMxnetSpellings) {
 }
 
 TEST(MxnetSymbol, ParsesTheRealDnnlTestModel) {
+  NNPORT_NEEDS_SHARED_TESTDATA();
   const mxnet::Symbol s =
-      mxnet::read_symbol_file(mxnet_test::testdata("mxnet/dnnl_test_model1-symbol.json"));
+      mxnet::read_symbol_file(test::shared_testdata("mxnet/dnnl_test_model1-symbol.json"));
   EXPECT_EQ(s.nodes.size(), 73u);
   EXPECT_EQ(s.mxnet_version, 10200);
   ASSERT_EQ(s.heads.size(), 1u);

@@ -26,13 +26,6 @@ inline std::vector<float> pattern(int64_t count, int64_t mul = 37, int64_t mod =
   return v;
 }
 
-// ../shared/testdata/REL relative to the project root (this file is tests/unit/ in it).
-inline std::string testdata(const std::string& rel) {
-  return (std::filesystem::path(__FILE__).parent_path() / "../../../shared/testdata" / rel)
-      .lexically_normal()
-      .string();
-}
-
 inline Tensor tensor(std::vector<int64_t> dims, const std::vector<float>& values) {
   return Tensor::from_vector<float>(std::move(dims), values);
 }

@@ -8,6 +8,7 @@
 #include "formats/onnx/tensor_proto.h"
 #include "ir/error.h"
 #include "onnx_test_util.h"
+#include "shared_testdata.h"
 
 namespace nnport {
 namespace {
@@ -192,9 +193,9 @@ TEST(OnnxTensor, StandalonePbFilesRoundTrip) {
 }
 
 TEST(OnnxTensor, ReadsTheBackendTestData) {
+  NNPORT_NEEDS_SHARED_TESTDATA();
   const std::string path =
-      onnx_test::shared_testdata("onnx-backend-v1.22.0/node/test_abs/test_data_set_0/input_0.pb");
-  if (!std::filesystem::exists(path)) GTEST_SKIP() << path << " not present";
+      test::shared_testdata("onnx-backend-v1.22.0/node/test_abs/test_data_set_0/input_0.pb");
   const Tensor t = read_tensor_pb(path);
   EXPECT_EQ(t.dtype(), DType::Float32);
   EXPECT_EQ(t.dims(), (std::vector<int64_t>{3, 4, 5}));

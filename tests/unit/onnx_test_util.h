@@ -31,13 +31,6 @@ class ScratchDir {
   std::filesystem::path path_;
 };
 
-// ../shared/testdata/REL relative to the project root (this file is in tests/unit/).
-inline std::string shared_testdata(const std::string& rel) {
-  return (std::filesystem::path(__FILE__).parent_path() / "../../../shared/testdata" / rel)
-      .lexically_normal()
-      .string();
-}
-
 inline void save(const google::protobuf::Message& message, const std::string& path) {
   std::ofstream out(path, std::ios::binary);
   ASSERT_TRUE(message.SerializeToOstream(&out));

@@ -2,12 +2,16 @@
 // exactly (up to the one rounding noted in the file) or refuses naming the node.
 #pragma once
 
+#include <string>
+
 #include "ir/graph.h"
 
 namespace nnport::caffe_export {
 
 // Asymmetric conv/pool pads, pooling rounding and average divisors (caffe_legalize_window.cpp).
-void legalize_windows(Graph& graph);
+// `input_hint` (input_dims_hint of the source graph) ends the refusal of a window whose input
+// size is unknown.
+void legalize_windows(Graph& graph, const std::string& input_hint = "");
 
 // 4-D graph inputs/outputs reached through layout Transposes (channels-last sources) become NCHW
 // Caffe blobs (caffe_legalize_layout.cpp). Returns whether any was absorbed.

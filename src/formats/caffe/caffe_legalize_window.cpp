@@ -288,7 +288,8 @@ bool trim_pool_input(Graph& graph, Node& node, const std::vector<int64_t>& sizes
 }
 
 // Appends the Caffe-expressible form of one node to `result`.
-void legalize_node(Graph& graph, Node node, std::vector<Node>& result, bool may_trim = true) {
+void legalize_node(Graph& graph, Node node, std::vector<Node>& result, const std::string& hint,
+                   bool may_trim = true) {
   const bool conv = node.op == "Conv" || node.op == "ConvTranspose";
   const bool pool = node.op == "MaxPool" || node.op == "AveragePool";
   if (!conv && !pool) {
@@ -318,7 +319,8 @@ void legalize_node(Graph& graph, Node node, std::vector<Node>& result, bool may_
       result.push_back(std::move(node));
       return;
     }
-    refuse(node, fmt::format("needs a known input shape, got {}", x.to_string()));
+    refuse(node, fmt::format("needs a known input shape, got {}{}", x.to_string(),
+                             hint.empty() ? "" : "; give the input sizes: " + hint));
   }
   const std::vector<int64_t> sizes = x.sizes();
   const std::vector<int64_t> in(sizes.begin() + 2, sizes.end());
@@ -328,7 +330,7 @@ void legalize_node(Graph& graph, Node node, std::vector<Node>& result, bool may_
   } else if (auto planned = plan_pool(node, in)) {
     plans = std::move(*planned);
   } else if (may_trim && trim_pool_input(graph, node, sizes, result)) {
-    legalize_node(graph, std::move(node), result, false);
+    legalize_node(graph, std::move(node), result, hint, false);
     return;
   } else {
     refuse(node,
@@ -387,11 +389,11 @@ void legalize_node(Graph& graph, Node node, std::vector<Node>& result, bool may_
 
 }  // namespace
 
-void legalize_windows(Graph& graph) {
+void legalize_windows(Graph& graph, const std::string& input_hint) {
   std::vector<Node> result;
   result.reserve(graph.nodes.size());
   for (Node& node : graph.nodes)
-    legalize_node(graph, std::move(node), result);
+    legalize_node(graph, std::move(node), result, input_hint);
   graph.nodes = std::move(result);
   infer_shapes(graph);
 }

@@ -7,6 +7,7 @@
 
 #include "formats/caffe/caffe_export.h"
 #include "formats/caffe/caffe_legalize.h"
+#include "formats/common/input_hint.h"
 #include "formats/common/output_files.h"
 #include "ir/op_schema.h"
 
@@ -47,12 +48,12 @@ void bind_in_place_chains(const Graph& graph, NetBuilder& net) {
     net.bind(value, blob);
 }
 
-void add_input_layers(const Graph& graph, NetBuilder& net) {
+void add_input_layers(const Graph& graph, NetBuilder& net, const std::string& input_hint) {
   for (const std::string& input : graph.inputs) {
     const Value& v = graph.value(input);
     if (!v.shape.fully_known())
-      model_error("input '{}' has shape {}: Caffe needs every input size (give --input)", input,
-                  v.shape.to_string());
+      model_error("input '{}' has shape {}: Caffe needs every input size (give {})", input,
+                  v.shape.to_string(), input_hint.empty() ? "--input" : input_hint);
     if (v.dtype != DType::Float32)
       model_error("input '{}' is {}: Caffe blobs are float32", input, dtype_name(v.dtype));
     pb::LayerParameter* layer = net.add_layer(input, "Input");
@@ -89,15 +90,17 @@ CaffeNet build_caffe_net(const Graph& source, const WriteOptions& options) {
   result.graph = source;
   Graph& graph = result.graph;
   infer_shapes(graph);
+  // Users give --input in the source's layout, so the hint is taken before NCHW is imposed.
+  const std::string input_hint = input_dims_hint(source);
   result.nchw_io = absorb_layout_transposes(graph);
   if (options.fold_batchnorm) fold_batchnorm_into_conv(graph);
   fuse_bias_adds(graph);
-  legalize_windows(graph);
+  legalize_windows(graph, input_hint);
   check_emitters(graph);
   NetBuilder net(graph, dialect);
   net.net().set_name(graph.name.empty() ? "nnport" : graph.name);
   bind_in_place_chains(graph, net);
-  add_input_layers(graph, net);
+  add_input_layers(graph, net, input_hint);
   for (const Node& node : graph.nodes) {
     NodeExport ctx(net, node);
     find_node_emitter(node.op)(ctx);

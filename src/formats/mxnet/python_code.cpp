@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <set>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -58,7 +59,12 @@ class Identifiers {
 };
 
 std::string sym_function(const std::string& op) {
-  // Operators whose names start with "_" live in mx.sym._internal.
+  // MXNet's Python binding files "_contrib_X" (and _linalg_, _sparse_, _image_) under
+  // mx.sym.contrib.X; other names starting with "_" live in mx.sym._internal.
+  for (std::string_view prefix : {"_contrib_", "_linalg_", "_sparse_", "_image_"})
+    if (op.rfind(prefix, 0) == 0)
+      return fmt::format("mx.sym.{}.{}", prefix.substr(1, prefix.size() - 2),
+                         op.substr(prefix.size()));
   return op.rfind('_', 0) == 0 ? "mx.sym._internal." + op : "mx.sym." + op;
 }
 

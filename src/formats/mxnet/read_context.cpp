@@ -99,6 +99,13 @@ const Shape& ReadContext::input_shape(size_t i) {
   return graph_.value(name).shape;
 }
 
+DType ReadContext::input_dtype(size_t i) {
+  input_shape(i);
+  const DType dtype = graph_.value(input(i)).dtype;
+  if (dtype == DType::Undefined) fail("the element type of input {} is unknown", i);
+  return dtype;
+}
+
 size_t ReadContext::input_rank(size_t i, std::string_view why) {
   const Shape& shape = input_shape(i);
   if (!shape.rank_known)

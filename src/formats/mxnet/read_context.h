@@ -47,6 +47,9 @@ class ReadContext {
   // Shape of input i: runs shape inference over what has been built so far, so it is known
   // only when the graph inputs' shapes are (--input NAME:DIMS or a "__shape__" attribute).
   const Shape& input_shape(size_t i);
+  // Element type of input i (inferred like input_shape); a model error naming the node when
+  // it is unknown.
+  DType input_dtype(size_t i);
   // Rank of input i; a model error naming the node (and the missing --input) when unknown.
   size_t input_rank(size_t i, std::string_view why);
 
@@ -99,6 +102,7 @@ std::span<const OpReader> conv_pool_readers();  // Convolution, Deconvolution, P
 std::span<const OpReader> nn_readers();         // BatchNorm, activations, FullyConnected, ...
 std::span<const OpReader> math_readers();       // elementwise, broadcast and scalar arithmetic
 std::span<const OpReader> tensor_readers();     // Reshape, Concat, slice, Pad, reductions, ...
+std::span<const OpReader> index_readers();      // take, gather_nd, argmax, where, comparisons
 
 // Applies MXNet's Reshape codes (0, -1, -2, -3, -4) to a known input shape
 // (read_ops_tensor.cpp). `where` prefixes errors.

@@ -230,6 +230,86 @@ void read_upsampling(ReadContext& ctx) {
   ctx.emit("Resize", {ctx.input(0), "", scales}, {ctx.output()}, attrs);
 }
 
+// dot: N-d lhs by 2-d rhs contracts lhs's last axis with rhs's first, which is MatMul;
+// batch_dot: [B, M, K] by [B, K, N]. transpose_a / transpose_b swap the last two axes (dot's
+// only for 2-d operands: for N-d ones MXNet reverses every axis).
+void read_dot(ReadContext& ctx) {
+  const AttrText a = ctx.attrs();
+  const bool batch = ctx.node().op == "batch_dot";
+  const size_t lhs_rank = ctx.input_rank(0, ctx.node().op);
+  const size_t rhs_rank = ctx.input_rank(1, ctx.node().op);
+  if (batch ? (lhs_rank != rhs_rank || lhs_rank < 3) : (rhs_rank != 2 || lhs_rank < 2))
+    ctx.fail("operands of ranks {} and {} are not supported", lhs_rank, rhs_rank);
+  if (a.has("forward_stype") && a.str("forward_stype", "") != "default")
+    ctx.fail("forward_stype is not supported");
+  std::string operands[2] = {ctx.input(0), ctx.input(1)};
+  const char* flags[2] = {"transpose_a", "transpose_b"};
+  const size_t ranks[2] = {lhs_rank, rhs_rank};
+  for (size_t i = 0; i < 2; ++i) {
+    if (!a.boolean(flags[i], false)) continue;
+    if (!batch && ranks[i] != 2)
+      ctx.fail("{} of a {}-d operand is not supported", flags[i], ranks[i]);
+    std::vector<int64_t> perm;
+    for (size_t d = 0; d < ranks[i]; ++d)
+      perm.push_back(static_cast<int64_t>(d));
+    std::swap(perm[ranks[i] - 1], perm[ranks[i] - 2]);
+    Attributes attrs;
+    attrs.set("perm", perm);
+    const std::string t = ctx.temp(i == 0 ? "lhs_t" : "rhs_t");
+    ctx.emit("Transpose", {operands[i]}, {t}, attrs);
+    operands[i] = t;
+  }
+  ctx.emit("MatMul", {operands[0], operands[1]}, {ctx.output()});
+}
+
+// _contrib_BilinearResize2D, mode 'size': height x width, or int(scale * size) when the scales
+// are set (MXNet keeps the result in an int16). align_corners (default True) samples output x at
+// x * (in - 1) / (out - 1); False at max(0, (x + 0.5) * in / out - 0.5); both sample 0 for an
+// output size of 1: the IR's align_corners and pytorch_half_pixel.
+void read_bilinear_resize(ReadContext& ctx) {
+  const AttrText a = ctx.attrs();
+  const std::string mode = a.str("mode", "size");
+  if (mode != "size") ctx.fail("mode '{}' is not supported (size is)", mode);
+  if (ctx.input_count() != 1) ctx.fail("expects one input in mode 'size'");
+  const Shape& in = ctx.input_shape(0);
+  if (in.rank_known && in.rank() != 4) ctx.fail("expects 4-d NCHW input");
+  int64_t sizes[2] = {a.integer("height", 1), a.integer("width", 1)};
+  if (a.has("scale_height") || a.has("scale_width")) {
+    if (!a.has("scale_height") || !a.has("scale_width"))
+      ctx.fail("scale_height and scale_width must be given together");
+    if (!in.rank_known || !in.dims[2].known() || !in.dims[3].known())
+      ctx.fail("scale_height / scale_width need the input size: give --input NAME:DIMS");
+    const char* keys[2] = {"scale_height", "scale_width"};
+    for (size_t k = 0; k < 2; ++k) {
+      const float product =
+          static_cast<float>(a.number(keys[k], 0)) * static_cast<float>(in.dims[2 + k].size);
+      if (!(product >= 1.0f && product < 32768.0f))
+        ctx.fail("{} gives an output size outside 1..32767", keys[k]);
+      sizes[k] = static_cast<int64_t>(product);
+    }
+  }
+  for (int64_t s : sizes)
+    if (s < 1 || s > 32767) ctx.fail("output size {} is outside 1..32767", s);
+  Attributes attrs;
+  attrs.set("mode", std::string("linear"));
+  attrs.set("coordinate_transformation_mode",
+            std::string(a.boolean("align_corners", true) ? "align_corners" : "pytorch_half_pixel"));
+  attrs.set("axes", std::vector<int64_t>{2, 3});
+  ctx.emit("Resize", {ctx.input(0), "", "", ctx.add_ints("sizes", {sizes[0], sizes[1]})},
+           {ctx.output()}, attrs);
+}
+
+// depth_to_space is ONNX's DCR DepthToSpace; space_to_depth its inverse.
+void read_depth_space(ReadContext& ctx) {
+  const int64_t block = ctx.attrs().integer("block_size", 0);
+  if (block < 1) ctx.fail("block_size must be a positive integer");
+  Attributes attrs;
+  attrs.set("blocksize", block);
+  const bool to_space = ctx.node().op == "depth_to_space";
+  if (to_space) attrs.set("mode", std::string("DCR"));
+  ctx.emit(to_space ? "DepthToSpace" : "SpaceToDepth", {ctx.input(0)}, {ctx.output()}, attrs);
+}
+
 const OpReader kReaders[] = {
     {"BatchNorm", read_batch_norm},
     {"BatchNorm_v1", read_batch_norm},
@@ -251,6 +331,11 @@ const OpReader kReaders[] = {
     {"LRN", read_lrn},
     {"InstanceNorm", read_instance_norm},
     {"UpSampling", read_upsampling},
+    {"_contrib_BilinearResize2D", read_bilinear_resize},
+    {"dot", read_dot},
+    {"batch_dot", read_dot},
+    {"depth_to_space", read_depth_space},
+    {"space_to_depth", read_depth_space},
 };
 
 }  // namespace

@@ -286,6 +286,31 @@ void read_reduce(ReadContext& ctx) {
   ctx.emit(kOps.at(ctx.node().op), inputs, {ctx.output()}, attrs);
 }
 
+// broadcast_to: shape of the input's rank; 0 keeps the input's size there.
+void read_broadcast_to(ReadContext& ctx) {
+  std::vector<int64_t> shape = ctx.attrs().ints("shape", {});
+  if (shape.empty()) ctx.fail("'shape' is required");
+  const Shape& in = ctx.input_shape(0);
+  if (!in.rank_known || in.rank() != shape.size())
+    ctx.fail("shape {} needs an input of rank {}", tuple_text(shape), shape.size());
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] != 0) continue;
+    if (!in.dims[i].known()) ctx.fail("a 0 in shape needs the input's size on axis {}", i);
+    shape[i] = in.dims[i].size;
+  }
+  ctx.emit("Expand", {ctx.input(0), ctx.add_ints("shape", shape)}, {ctx.output()});
+}
+
+// tile: reps shorter than the rank get leading 1s.
+void read_tile(ReadContext& ctx) {
+  std::vector<int64_t> reps = ctx.attrs().ints("reps", {});
+  if (reps.empty()) ctx.fail("'reps' is required");
+  const size_t rank = ctx.input_rank(0, "tile");
+  if (reps.size() > rank) ctx.fail("reps {} is longer than the rank {}", tuple_text(reps), rank);
+  reps.insert(reps.begin(), rank - reps.size(), 1);
+  ctx.emit("Tile", {ctx.input(0), ctx.add_ints("repeats", reps)}, {ctx.output()});
+}
+
 const OpReader kReaders[] = {
     {"Flatten", read_flatten},
     {"flatten", read_flatten},
@@ -313,6 +338,8 @@ const OpReader kReaders[] = {
     {"sum_axis", read_reduce},
     {"max_axis", read_reduce},
     {"min_axis", read_reduce},
+    {"tile", read_tile},
+    {"broadcast_to", read_broadcast_to},
 };
 
 }  // namespace

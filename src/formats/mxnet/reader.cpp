@@ -21,7 +21,7 @@ bool ends_with(const std::string& text, std::string_view suffix) {
 const std::map<std::string_view, ReadFn>& reader_table() {
   static const std::map<std::string_view, ReadFn> table = [] {
     std::map<std::string_view, ReadFn> all;
-    for (auto family : {conv_pool_readers, nn_readers, math_readers, tensor_readers})
+    for (auto family : {conv_pool_readers, nn_readers, math_readers, tensor_readers, index_readers})
       for (const OpReader& r : family())
         all.emplace(r.op, r.read);
     return all;

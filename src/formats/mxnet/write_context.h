@@ -91,6 +91,7 @@ std::span<const OpEmitter> conv_pool_emitters();  // Conv, ConvTranspose, pools
 std::span<const OpEmitter> nn_emitters();         // BatchNorm, activations, Gemm, softmax, ...
 std::span<const OpEmitter> math_emitters();       // broadcasting binary ops, unary math
 std::span<const OpEmitter> tensor_emitters();     // Reshape, Transpose, Slice, Pad, reduce, ...
+std::span<const OpEmitter> index_emitters();      // Gather, GatherND, ArgMax, Where
 
 // The writer's legalization (legalize.cpp): rewrites what MXNet cannot express directly into
 // IR that maps 1:1 -- asymmetric pads become an explicit Pad, pool rounding becomes floor or

@@ -1,6 +1,6 @@
-// Broadcasting binary arithmetic and unary math. A one-element constant operand becomes the
-// "scalar" attribute of MXNet's scalar ops; other operands are aligned to the output rank,
-// because MXNet 1.x broadcast_* ops broadcast only between equal ranks.
+// Broadcasting binary arithmetic, comparisons and logic, and unary math. A one-element constant
+// operand becomes the "scalar" attribute of MXNet's scalar ops; other operands are aligned to the
+// output rank, because MXNet 1.x broadcast_* ops broadcast only between equal ranks.
 #include "formats/mxnet/write_context.h"
 
 namespace nnport::mxnet {
@@ -18,6 +18,17 @@ constexpr BinaryNames kBinary[] = {
     {"Pow", "broadcast_power", "_power_scalar", "_rpower_scalar"},
     {"Max", "broadcast_maximum", "_maximum_scalar", "_maximum_scalar"},
     {"Min", "broadcast_minimum", "_minimum_scalar", "_minimum_scalar"},
+    // MXNet's comparisons and logical ops return 0/1 in their operands' dtype (ElemwiseType),
+    // which is how this writer holds every IR bool: the ops below read it back as such.
+    {"Equal", "broadcast_equal", "_equal_scalar", "_equal_scalar"},
+    {"Less", "broadcast_lesser", "_lesser_scalar", "_greater_scalar"},
+    {"LessOrEqual", "broadcast_lesser_equal", "_lesser_equal_scalar", "_greater_equal_scalar"},
+    {"Greater", "broadcast_greater", "_greater_scalar", "_lesser_scalar"},
+    {"GreaterOrEqual", "broadcast_greater_equal", "_greater_equal_scalar", "_lesser_equal_scalar"},
+    {"And", "broadcast_logical_and", "", ""},
+    {"Or", "broadcast_logical_or", "", ""},
+    {"Xor", "broadcast_logical_xor", "", ""},
+    {"Mod", "broadcast_mod", "", ""},
 };
 
 const BinaryNames& binary_names(std::string_view op) {
@@ -50,11 +61,29 @@ EntryRef aligned_operand(WriteContext& ctx, size_t i) {
   return entry;
 }
 
+// MXNet's mod takes the divisor's sign, computing fmod in double: the IR's integer Mod
+// (fmod=0) for |values| < 2^53. It returns 0 for a 0 divisor where the IR fails, so the
+// divisor must be a constant without zeros.
+void check_mod(WriteContext& ctx) {
+  if (ctx.attrs().i("fmod") != 0) ctx.fail("C fmod (fmod=1) has no MXNet form");
+  const DType dtype = ctx.graph().value(ctx.node().inputs[0]).dtype;
+  if (dtype != DType::Int32 && dtype != DType::Int64)
+    ctx.fail("MXNet's mod is written for int32 / int64 operands only, not {}", dtype_name(dtype));
+  const Tensor* divisor = ctx.constant(1);
+  if (!divisor) ctx.fail("the divisor must be a constant (MXNet's mod gives 0 for 0)");
+  for (float v : divisor->to_float_vector())
+    if (v == 0.0f) ctx.fail("the divisor holds a 0 (MXNet's mod gives 0 there)");
+}
+
 void emit_binary(WriteContext& ctx) {
   const BinaryNames& names = binary_names(ctx.node().op);
   if (ctx.node().inputs.size() != 2) ctx.fail("MXNet takes exactly two operands here");
+  if (ctx.node().op == "Mod") check_mod(ctx);
+  for (size_t i = 0; i < 2; ++i)
+    if (const Tensor* c = ctx.constant(i); c && c->dtype() == DType::Bool)
+      ctx.fail("a stored bool operand (this writer holds bools as 0/1 of the compared dtype)");
   const Shape& out = ctx.output_shape();
-  for (size_t i = 0; i < 2; ++i) {
+  for (size_t i = 0; i < 2 && !names.scalar.empty(); ++i) {
     const size_t other = 1 - i;
     const Tensor* c = ctx.constant(i);
     // The scalar form applies when the other operand alone has the output's shape.
@@ -86,7 +115,7 @@ constexpr UnaryNames kUnary[] = {
     {"Exp", "exp"},     {"Log", "log"},      {"Sqrt", "sqrt"},
     {"Abs", "abs"},     {"Neg", "negative"}, {"Reciprocal", "reciprocal"},
     {"Floor", "floor"}, {"Ceil", "ceil"},    {"Erf", "erf"},
-    {"Sin", "sin"},     {"Cos", "cos"},
+    {"Sin", "sin"},     {"Cos", "cos"},      {"Not", "logical_not"},
 };
 
 void emit_unary(WriteContext& ctx) {

@@ -1,4 +1,5 @@
 // BatchNormalization, activations, dense layers, softmax and friends.
+#include <cmath>
 #include <cstring>
 #include <limits>
 
@@ -86,8 +87,25 @@ void emit_prelu(WriteContext& ctx) {
     for (size_t d = 0; per_channel && d < slope->rank(); ++d)
       per_channel = (offset + d == 1) ? slope->dims()[d] == count : slope->dims()[d] == 1;
   }
-  if (!per_channel)
-    ctx.fail("slope of shape {} is not per-channel", sizes_to_string(slope->dims()));
+  if (!per_channel) {
+    // Any other broadcastable slope: relu(x) + slope * min(x, 0), which rounds only in the
+    // product, as the IR's PRelu does (x > 0 adds an exact 0, x <= 0 adds to an exact 0).
+    if (!x.rank_known || slope->rank() > x.rank())
+      ctx.fail("slope of shape {} does not broadcast to the input", sizes_to_string(slope->dims()));
+    for (float v : slope->to_float_vector())
+      if (!std::isfinite(v)) ctx.fail("a non-finite slope would turn 0 * slope into NaN");
+    std::vector<int64_t> aligned(x.rank() - slope->rank(), 1);
+    aligned.insert(aligned.end(), slope->dims().begin(), slope->dims().end());
+    const EntryRef positive =
+        ctx.emit_helper("positive", "Activation", {ctx.input(0)}, {{"act_type", "relu"}});
+    const EntryRef negative =
+        ctx.emit_helper("negative", "_minimum_scalar", {ctx.input(0)}, {{"scalar", "0"}});
+    const EntryRef scaled =
+        ctx.emit_helper("scaled", "broadcast_mul",
+                        {negative, ctx.add_param("slope", slope->reshaped(aligned))}, {});
+    ctx.emit("broadcast_add", {positive, scaled}, {}, ctx.node().outputs);
+    return;
+  }
   ctx.emit("LeakyReLU", {ctx.input(0), ctx.add_param("gamma", slope->reshaped({count}))},
            {{"act_type", "prelu"}}, ctx.node().outputs);
 }
@@ -153,9 +171,36 @@ void emit_matmul(WriteContext& ctx) {
   }
   const Shape& x = ctx.input_shape(0);
   const Shape& y = ctx.input_shape(1);
-  if (!x.rank_known || !y.rank_known || x.rank() != y.rank() || x.rank() < 2)
-    ctx.fail("computed operands need equal ranks >= 2 (dot / batch_dot)");
-  ctx.emit(x.rank() == 2 ? "dot" : "batch_dot", {ctx.input(0), ctx.input(1)}, {},
+  if (!x.rank_known || !y.rank_known || x.rank() < 2 || y.rank() < 2)
+    ctx.fail("computed operands need ranks >= 2 (dot / batch_dot)");
+  const bool same_batch = x.rank() == 2 || (x.dims[0].known() && x.dims[0] == y.dims[0]);
+  if (x.rank() == y.rank() && (x.rank() == 2 || x.rank() == 3) && same_batch) {
+    ctx.emit(x.rank() == 2 ? "dot" : "batch_dot", {ctx.input(0), ctx.input(1)}, {},
+             ctx.node().outputs);
+    return;
+  }
+  // B with batch dims of 1 is one [K, N] matrix for every row of A: MXNet's dot of N-d A and
+  // 2-d B contracts A's last axis with B's first, which is that product. A reshape restores
+  // the batch dims numpy broadcasting adds when B has more of them than A.
+  bool single = y.fully_known();
+  for (size_t d = 0; single && d + 2 < y.rank(); ++d)
+    single = y.dims[d].size == 1;
+  if (!single || !ctx.output_shape().fully_known())
+    ctx.fail(
+        "computed operands of ranks {} and {} need equal batch dims (batch_dot) or a "
+        "single matrix B (dot)",
+        x.rank(), y.rank());
+  const std::vector<int64_t> bd = y.sizes();
+  EntryRef matrix = ctx.input(1);
+  if (y.rank() > 2)
+    matrix = ctx.emit_helper("matrix", "Reshape", {matrix},
+                             {{"shape", tuple_text({bd[bd.size() - 2], bd.back()})}});
+  if (x.rank() >= y.rank()) {
+    ctx.emit("dot", {ctx.input(0), matrix}, {}, ctx.node().outputs);
+    return;
+  }
+  const EntryRef product = ctx.emit_helper("dot", "dot", {ctx.input(0), matrix}, {});
+  ctx.emit("Reshape", {product}, {{"shape", tuple_text(ctx.output_shape().sizes())}},
            ctx.node().outputs);
 }
 
@@ -186,22 +231,122 @@ void emit_instance_norm(WriteContext& ctx) {
 
 // Nearest resize by one integer factor on H and W with floor rounding of asymmetric
 // coordinates: out[i] = in[floor(i / s)], which is UpSampling.
-void emit_resize(WriteContext& ctx) {
+void emit_nearest_resize(WriteContext& ctx, const std::vector<int64_t>& i,
+                         const std::vector<int64_t>& o) {
   const AttrReader a = ctx.attrs();
-  if (a.s("mode") != "nearest" || a.s("coordinate_transformation_mode") != "asymmetric" ||
-      a.s("nearest_mode") != "floor")
+  if (a.s("coordinate_transformation_mode") != "asymmetric" || a.s("nearest_mode") != "floor")
     ctx.fail("only nearest / asymmetric / floor resizing maps to UpSampling");
-  const Shape& in = ctx.input_shape(0);
-  const Shape& out = ctx.output_shape();
-  if (!in.fully_known() || !out.fully_known() || in.rank() != 4)
-    ctx.fail("UpSampling needs known 4-d shapes");
-  const std::vector<int64_t> i = in.sizes(), o = out.sizes();
-  if (i[0] != o[0] || i[1] != o[1] || o[2] % i[2] != 0 || o[3] % i[3] != 0 ||
-      o[2] / i[2] != o[3] / i[3])
-    ctx.fail("{} -> {} is not one integer factor on H and W", in.to_string(), out.to_string());
+  if (o[2] % i[2] != 0 || o[3] % i[3] != 0 || o[2] / i[2] != o[3] / i[3])
+    ctx.fail("{} -> {} is not one integer factor on H and W", sizes_to_string(i),
+             sizes_to_string(o));
   ctx.emit("UpSampling", {ctx.input(0)},
            {{"scale", std::to_string(o[2] / i[2])}, {"sample_type", "nearest"}, {"num_args", "1"}},
            ctx.node().outputs);
+}
+
+// TF's legacy bilinear rule (asymmetric) samples x * in / out. On the input padded by one
+// edge-replicated row and column, align_corners to out + 1 samples x * (in + 1 - 1) / (out + 1
+// - 1): the same coordinates, and the padded cell holds the value the IR's clamp to in - 1
+// reads. Cropping the extra output row and column leaves the asymmetric resize.
+void emit_asymmetric_bilinear(WriteContext& ctx, const std::vector<int64_t>& i,
+                              const std::vector<int64_t>& o) {
+  if (ctx.attrs().i("antialias") != 0 && (o[2] < i[2] || o[3] < i[3]))
+    ctx.fail("antialiased downscaling has no MXNet form");
+  if (o[2] >= 32767 || o[3] >= 32767)
+    ctx.fail("MXNet's BilinearResize2D keeps output sizes in int16 (at most 32767)");
+  const EntryRef padded = ctx.emit_helper(
+      "edge", "Pad", {ctx.input(0)}, {{"mode", "edge"}, {"pad_width", "(0, 0, 0, 0, 0, 1, 0, 1)"}});
+  const EntryRef resized = ctx.emit_helper("aligned", "_contrib_BilinearResize2D", {padded},
+                                           {{"height", std::to_string(o[2] + 1)},
+                                            {"width", std::to_string(o[3] + 1)},
+                                            {"mode", "size"},
+                                            {"align_corners", "True"}});
+  ctx.emit("slice", {resized},
+           {{"begin", "(None, None, 0, 0)"},
+            {"end", fmt::format("(None, None, {}, {})", o[2], o[3])},
+            {"step", "(None, None, None, None)"}},
+           ctx.node().outputs);
+}
+
+// MXNet 1.9's _contrib_BilinearResize2D (mode 'size') samples output x at
+//   align_corners=True:  x * (in - 1) / (out - 1), and 0 when out == 1;
+//   align_corners=False: max(0, (x + 0.5) * in / out - 0.5), and 0 when out == 1,
+// with the upper neighbour clamped to the last row/column. That is the IR's align_corners and
+// pytorch_half_pixel exactly, and half_pixel wherever out > 1 or in == 1 (half_pixel samples
+// in / 2 - 0.5 for out == 1). Asymmetric (TF's legacy rule) has no MXNet form.
+void emit_bilinear_resize(WriteContext& ctx, const std::vector<int64_t>& i,
+                          const std::vector<int64_t>& o) {
+  const std::string transform = ctx.attrs().s("coordinate_transformation_mode");
+  bool align_corners = false;
+  if (transform == "align_corners") {
+    align_corners = true;
+  } else if (transform == "half_pixel") {
+    for (size_t axis = 2; axis < 4; ++axis)
+      if (o[axis] == 1 && i[axis] > 1)
+        ctx.fail(
+            "half_pixel to an output size of 1 samples the middle of the input; MXNet's "
+            "BilinearResize2D samples its first row/column");
+  } else if (transform == "asymmetric") {
+    return emit_asymmetric_bilinear(ctx, i, o);
+  } else if (transform != "pytorch_half_pixel") {
+    ctx.fail(
+        "linear resizing with coordinate_transformation_mode '{}' has no MXNet form "
+        "(BilinearResize2D has align_corners and half-pixel centers only)",
+        transform);
+  }
+  if (ctx.attrs().i("antialias") != 0 && (o[2] < i[2] || o[3] < i[3]))
+    ctx.fail("antialiased downscaling has no MXNet form");
+  if (o[2] > 32767 || o[3] > 32767)
+    ctx.fail("MXNet's BilinearResize2D keeps output sizes in int16 (at most 32767)");
+  ctx.emit("_contrib_BilinearResize2D", {ctx.input(0)},
+           {{"height", std::to_string(o[2])},
+            {"width", std::to_string(o[3])},
+            {"mode", "size"},
+            {"align_corners", bool_text(align_corners)}},
+           ctx.node().outputs);
+}
+
+// The scale the IR's coordinate rules divide by must be out / in, which MXNet computes from
+// the sizes alone: a `scales` input whose product with the input size is fractional is refused.
+void emit_resize(WriteContext& ctx) {
+  const AttrReader a = ctx.attrs();
+  const Shape& in = ctx.input_shape(0);
+  const Shape& out = ctx.output_shape();
+  if (!in.fully_known() || !out.fully_known() || in.rank() != 4)
+    ctx.fail("MXNet's resizing needs known 4-d shapes");
+  const std::vector<int64_t> i = in.sizes(), o = out.sizes();
+  if (i[0] != o[0] || i[1] != o[1]) ctx.fail("MXNet resizes H and W only");
+  if (a.s("keep_aspect_ratio_policy") != "stretch")
+    ctx.fail("keep_aspect_ratio_policy '{}' has no MXNet form", a.s("keep_aspect_ratio_policy"));
+  if (ctx.node().has_input(2)) {
+    const std::vector<float> scales = ctx.constant_floats(2, "scales");
+    if (!scales.empty()) {
+      const std::vector<int64_t> axes = a.ints("axes");
+      for (size_t k = 0; k < scales.size(); ++k) {
+        const int64_t axis = axes.empty() ? static_cast<int64_t>(k) : axes[k];
+        const size_t d = static_cast<size_t>(axis < 0 ? axis + 4 : axis);
+        if (d >= 4 ||
+            static_cast<double>(scales[k]) * static_cast<double>(i[d]) != static_cast<double>(o[d]))
+          ctx.fail("scale {} on axis {} does not give a whole output size", scales[k], axis);
+      }
+    }
+  }
+  const std::string mode = a.s("mode");
+  if (mode == "nearest") return emit_nearest_resize(ctx, i, o);
+  if (mode == "linear") return emit_bilinear_resize(ctx, i, o);
+  ctx.fail("{} resizing has no MXNet form", mode);
+}
+
+// MXNet's depth_to_space reshapes to [N, b, b, C / b^2, H, W] and permutes: ONNX's DCR order.
+// space_to_depth is its inverse, ONNX's SpaceToDepth.
+void emit_depth_space(WriteContext& ctx) {
+  const bool to_space = ctx.node().op == "DepthToSpace";
+  if (to_space && ctx.attrs().s("mode") != "DCR")
+    ctx.fail("MXNet's depth_to_space is DCR; mode '{}' has no MXNet form", ctx.attrs().s("mode"));
+  const Shape& in = ctx.input_shape(0);
+  if (!in.rank_known || in.rank() != 4) ctx.fail("MXNet rearranges 4-d NCHW input only");
+  ctx.emit(to_space ? "depth_to_space" : "space_to_depth", {ctx.input(0)},
+           {{"block_size", std::to_string(ctx.attrs().i("blocksize"))}}, ctx.node().outputs);
 }
 
 const OpEmitter kEmitters[] = {
@@ -226,6 +371,8 @@ const OpEmitter kEmitters[] = {
     {"LRN", emit_lrn},
     {"InstanceNormalization", emit_instance_norm},
     {"Resize", emit_resize},
+    {"DepthToSpace", emit_depth_space},
+    {"SpaceToDepth", emit_depth_space},
 };
 
 }  // namespace

@@ -206,8 +206,18 @@ void emit_pad(WriteContext& ctx) {
            ctx.node().outputs);
 }
 
+// IR bools are held as 0/1 in the dtype of the values compared (what MXNet's comparison ops
+// return): a cast to bool is "!= 0" (NaN included, as in the IR), a cast from one is exact.
 void emit_cast(WriteContext& ctx) {
   const std::string to = ctx.attrs().s("to");
+  const DType from = ctx.graph().value(ctx.node().inputs[0]).dtype;
+  if (dtype_from_name(to) == DType::Bool) {
+    if (from == DType::Bool)
+      ctx.emit("identity", {ctx.input(0)}, {}, ctx.node().outputs);
+    else
+      ctx.emit("_not_equal_scalar", {ctx.input(0)}, {{"scalar", "0"}}, ctx.node().outputs);
+    return;
+  }
   if (mxnet_type_flag(dtype_from_name(to)) < 0) ctx.fail("MXNet has no dtype {}", to);
   ctx.emit("Cast", {ctx.input(0)}, {{"dtype", to}}, ctx.node().outputs);
 }
@@ -217,10 +227,36 @@ void emit_split(WriteContext& ctx) {
   const size_t rank = known_rank(ctx, in);
   const int64_t axis = normalize_axis(ctx, ctx.attrs().i("axis"), rank);
   const size_t parts = ctx.node().outputs.size();
+  bool equal = true;
   for (size_t i = 0; i < parts; ++i)
-    if (ctx.output_shape(i) != ctx.output_shape(0)) ctx.fail("only equal splits map to MXNet");
-  ctx.emit("SliceChannel", {ctx.input(0)},
-           {{"num_outputs", std::to_string(parts)}, {"axis", std::to_string(axis)}},
+    equal = equal && ctx.output_shape(i) == ctx.output_shape(0);
+  if (equal) {
+    ctx.emit("SliceChannel", {ctx.input(0)},
+             {{"num_outputs", std::to_string(parts)}, {"axis", std::to_string(axis)}},
+             ctx.node().outputs);
+    return;
+  }
+  // Unequal parts: one slice_axis per part, at the offsets of the known part sizes.
+  int64_t begin = 0;
+  for (size_t i = 0; i < parts; ++i) {
+    const Shape& part = ctx.output_shape(i);
+    if (!part.rank_known || !part.dims[axis].known()) ctx.fail("part {} has an unknown size", i);
+    const int64_t end = begin + part.dims[axis].size;
+    const AttrMap attrs = {{"axis", std::to_string(axis)},
+                           {"begin", std::to_string(begin)},
+                           {"end", std::to_string(end)}};
+    if (i == 0)
+      ctx.emit("slice_axis", {ctx.input(0)}, attrs, {ctx.node().outputs[0]});
+    else
+      ctx.bind(ctx.node().outputs[i],
+               ctx.emit_helper(fmt::format("part{}", i), "slice_axis", {ctx.input(0)}, attrs));
+    begin = end;
+  }
+}
+
+// MXNet's tile pads a short reps with leading 1s; the IR's repeats cover every axis.
+void emit_tile(WriteContext& ctx) {
+  ctx.emit("tile", {ctx.input(0)}, {{"reps", tuple_text(ctx.constant_ints(1, "repeats"))}},
            ctx.node().outputs);
 }
 
@@ -250,7 +286,7 @@ const OpEmitter kEmitters[] = {
     {"Cast", emit_cast},           {"Split", emit_split},
     {"ReduceMean", emit_reduce},   {"ReduceSum", emit_reduce},
     {"ReduceMax", emit_reduce},    {"ReduceMin", emit_reduce},
-    {"ReduceProd", emit_reduce},
+    {"ReduceProd", emit_reduce},   {"Tile", emit_tile},
 };
 
 }  // namespace

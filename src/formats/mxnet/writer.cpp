@@ -16,7 +16,8 @@ namespace {
 const std::map<std::string_view, EmitFn>& emitter_table() {
   static const std::map<std::string_view, EmitFn> table = [] {
     std::map<std::string_view, EmitFn> all;
-    for (auto family : {conv_pool_emitters, nn_emitters, math_emitters, tensor_emitters})
+    for (auto family :
+         {conv_pool_emitters, nn_emitters, math_emitters, tensor_emitters, index_emitters})
       for (const OpEmitter& e : family())
         all.emplace(e.op, e.emit);
     return all;
