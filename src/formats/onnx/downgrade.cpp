@@ -267,10 +267,13 @@ void downgrade_node(Node node, DowngradeContext& ctx) {
     drop_input(node, 1);
   } else if (op == "Gemm" && opset < 11) {
     downgrade_gemm(node, ctx);
+  } else if (op == "LRN") {
+    check_lrn(node);
   }
   drop_new_attributes(node, opset);
   make_axes_non_negative(node, ctx);
   ctx.emit(std::move(node));
+  ctx.flush_after();
 }
 
 }  // namespace
