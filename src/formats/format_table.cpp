@@ -7,6 +7,7 @@
 #include "formats/mxnet/mxnet.h"
 #include "formats/onnx/onnx_format.h"
 #include "formats/tensorflow/tf_format.h"
+#include "formats/tflite/tflite_format.h"
 
 namespace nnport {
 
@@ -33,6 +34,13 @@ const std::vector<Format> kFormats = {
      sniff_tfjs,
      read_tfjs,
      nullptr},
+    {"tflite",
+     {".tflite"},
+     "TFLite FlatBuffer (reads subgraph 0: float, and int8/uint8/int16 quantized tensors as "
+     "QuantizeLinear/DequantizeLinear around float ops; NHWC inputs kept)",
+     sniff_tflite,
+     read_tflite,
+     nullptr},
     {"mxnet",
      {"-symbol.json"},
      "MXNet checkpoint / Gluon export: NAME-symbol.json + NAME-EPOCH.params (reads the highest "
@@ -51,7 +59,7 @@ const std::vector<Format> kFormats = {
      {".prototxt", ".caffemodel"},
      "Caffe: NAME.prototxt + NAME.caffemodel beside it (reads the layer and legacy V1 forms; "
      "writing NAME.prototxt writes both; --caffe-dialect caffe-1.0 (default, BVLC 1.0 layers "
-     "only) or bvlc-master (adds Clip); asymmetric pads, floor pooling, other average divisors "
+     "only), bvlc-master (adds Clip) or caffe-ssd (adds the SSD fork's Permute); asymmetric pads, floor pooling, other average divisors "
      "and ReLU6 are emulated exactly or refused; channels-last 4-D inputs become NCHW)",
      sniff_caffe,
      read_caffe,

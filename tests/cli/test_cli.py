@@ -187,7 +187,7 @@ class CliTest(unittest.TestCase):
         onnx_src = self.write("good.onnx", model_bytes(small_model()))
         self.assert_fails(["convert", onnx_src, self.path("out.onnx"), "--seed-weights", "1"], 1,
                           ["--seed-weights", "Caffe input"])
-        for dialect in ("caffe-1.0", "bvlc-master"):
+        for dialect in ("caffe-1.0", "bvlc-master", "caffe-ssd"):
             rc, out, err = run("convert", src, self.path(dialect + ".prototxt"), "--caffe-dialect",
                                dialect, "--fold-bn")
             self.assertEqual(rc, 0, out + err)

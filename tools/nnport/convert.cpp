@@ -30,8 +30,10 @@ struct ConvertOptions {
 // Caffe-only options given for another format would silently do nothing: refuse them instead.
 void check_format_specific_options(const ConvertOptions& o, const Format& source,
                                    const Format& target) {
-  if (o.caffe_dialect && *o.caffe_dialect != "caffe-1.0" && *o.caffe_dialect != "bvlc-master")
-    usage_error("--caffe-dialect '{}' is not one of caffe-1.0, bvlc-master", *o.caffe_dialect);
+  if (o.caffe_dialect && *o.caffe_dialect != "caffe-1.0" && *o.caffe_dialect != "bvlc-master" &&
+      *o.caffe_dialect != "caffe-ssd")
+    usage_error("--caffe-dialect '{}' is not one of caffe-1.0, bvlc-master, caffe-ssd",
+                *o.caffe_dialect);
   if (target.name != "caffe") {
     if (o.caffe_dialect) usage_error("--caffe-dialect applies to Caffe output only");
     if (o.fold_batchnorm) usage_error("--fold-bn applies to Caffe output only");
@@ -104,9 +106,11 @@ Command add_convert_command(CLI::App& app) {
   cmd->add_flag("--validate", o->validate,
                 "read the written file back, run both on seeded inputs, print the metrics; "
                 "exit 3 when max_rel exceeds --max-rel");
-  cmd->add_option("--caffe-dialect", o->caffe_dialect,
-                  "Caffe output: caffe-1.0 (default; layers of the BVLC 1.0 release only) or "
-                  "bvlc-master (may also use Clip, Swish and Pooling round_mode)");
+  cmd->add_option(
+      "--caffe-dialect", o->caffe_dialect,
+      "Caffe output: caffe-1.0 (default; layers of the BVLC 1.0 release only) or "
+      "bvlc-master (may also use Clip, Swish and Pooling round_mode) or caffe-ssd (BVLC 1.0 "
+      "plus the SSD fork's Permute: transposes, DepthToSpace, SpaceToDepth)");
   cmd->add_flag("--fold-bn", o->fold_batchnorm,
                 "Caffe output: fold BatchNorm into the preceding convolution's weights (default: "
                 "keep BatchNorm + Scale layers like the source)");

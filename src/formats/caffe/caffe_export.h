@@ -15,7 +15,8 @@
 
 namespace nnport::caffe_export {
 
-enum class Dialect { Caffe10, BvlcMaster };
+// caffe-ssd: BVLC 1.0 plus the layers of the SSD fork (weiliu89/caffe), which OpenCV runs too.
+enum class Dialect { Caffe10, BvlcMaster, CaffeSsd };
 Dialect parse_dialect(const std::string& name);  // usage error on anything else
 
 // Caffe-friendly name: keeps letters, digits and _ - / . ; anything else becomes '_'.
@@ -90,5 +91,34 @@ NodeEmitter find_node_emitter(const std::string& op);         // nullptr: op has
 NodeEmitter find_window_emitter(const std::string& op);       // caffe_export_window.cpp
 NodeEmitter find_elementwise_emitter(const std::string& op);  // caffe_export_elementwise.cpp
 NodeEmitter find_tensor_emitter(const std::string& op);       // caffe_export_tensor.cpp
+NodeEmitter find_permute_emitter(const std::string& op);      // caffe_export_permute.cpp
+NodeEmitter find_resize_emitter(const std::string& op);       // caffe_export_resize.cpp
+NodeEmitter find_reduce_emitter(const std::string& op);       // caffe_export_reduce.cpp
+
+// ReduceSum/Mean/SumSquare/L1 as a sum by fixed weights (caffe_export_reduce.cpp).
+void emit_weighted_reduce(NodeExport& ctx);
+
+// Shared by the emitters: a Caffe Slice of `axis` at `points`; `keep[i]` names the blob for
+// piece i, or is empty for a piece nobody wants (sent to a Silence layer).
+void slice_layer(NodeExport& ctx, const std::string& input, int64_t axis,
+                 const std::vector<int64_t>& points, std::vector<std::string> keep);
+// A Reshape of `input` to `dims` written to `output`.
+void reshape_layer(NodeExport& ctx, const std::string& input, const std::vector<int64_t>& dims,
+                   const std::string& output);
+// caffe-ssd: a Permute of `input` (top axis i = bottom axis order[i]) written to `output`;
+// refuses naming the node in the other dialects.
+void permute_layer(NodeExport& ctx, const std::string& input, const std::vector<int64_t>& order,
+                   const std::string& output);
+
+// The 1-D taps of an integer-factor bilinear upsampling as a stride-`factor` Deconvolution of
+// the input padded by one replicated element on each side: output j = factor * k + r reads
+// padded inputs k, k+1, k+2 (input k-1, k, k+1). `half_pixel`: TF's half_pixel_centers (source
+// coordinate (j + 0.5) / factor - 0.5); otherwise asymmetric (j / factor). `pad` is the
+// Deconvolution's symmetric pad; zero taps at both ends are trimmed.
+struct BilinearTaps {
+  std::vector<float> weights;
+  int64_t pad = 0;
+};
+BilinearTaps bilinear_upsample_taps(int64_t factor, bool half_pixel);
 
 }  // namespace nnport::caffe_export

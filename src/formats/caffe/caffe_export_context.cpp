@@ -7,7 +7,8 @@ namespace pb = nnport::caffe;
 Dialect parse_dialect(const std::string& name) {
   if (name == "caffe-1.0" || name.empty()) return Dialect::Caffe10;
   if (name == "bvlc-master") return Dialect::BvlcMaster;
-  usage_error("--caffe-dialect '{}' is not one of caffe-1.0, bvlc-master", name);
+  if (name == "caffe-ssd") return Dialect::CaffeSsd;
+  usage_error("--caffe-dialect '{}' is not one of caffe-1.0, bvlc-master, caffe-ssd", name);
 }
 
 std::string sanitize(const std::string& name) {
@@ -105,6 +106,9 @@ pb::LayerParameter* NodeExport::layer(const std::string& type,
 NodeEmitter find_node_emitter(const std::string& op) {
   if (auto e = find_window_emitter(op)) return e;
   if (auto e = find_elementwise_emitter(op)) return e;
+  if (auto e = find_permute_emitter(op)) return e;
+  if (auto e = find_resize_emitter(op)) return e;
+  if (auto e = find_reduce_emitter(op)) return e;
   return find_tensor_emitter(op);
 }
 

@@ -178,7 +178,15 @@ void emit_binary(NodeExport& ctx) {
     if (other != out) {
       if (op != "Mul" && op != "Add") ctx.refuse("broadcasting {} between variables", op);
       // Scale/Bias with a second bottom: that bottom must have exactly the covered dims.
-      const Placement p = place_operand(ctx, other, out);
+      Placement p = place_operand(ctx, other, out);
+      if (p.dims.empty()) {
+        // A one-element operand (an L2 norm's 1 / ||x||): Scale/Bias need a blob of at least
+        // one axis; over the batch axis of size 1 it multiplies every element.
+        if (out.empty() || out[0] != 1)
+          ctx.refuse("a one-element variable operand with a batch of {}", out.empty() ? 0 : out[0]);
+        p.axis = 0;
+        p.dims = {1};
+      }
       std::string operand = ctx.input_blob(1);
       if (p.dims != other) {
         operand = ctx.temp_blob("operand");

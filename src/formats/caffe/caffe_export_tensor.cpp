@@ -1,6 +1,6 @@
 // Writes IR ops that move data: Concat, Split, Slice (Caffe Slice, with unwanted pieces sent to
 // Silence, which both Caffe and OpenCV accept), Flatten, Reshape, Squeeze, Unsqueeze, Softmax,
-// Identity.
+// Identity, Transpose (a Reshape when only size-1 axes move, else caffe-ssd's Permute).
 #include "formats/caffe/caffe_export.h"
 #include "ir/op_schema.h"
 
@@ -34,28 +34,56 @@ void emit_softmax(NodeExport& ctx) {
   if (axis != 1) l->mutable_softmax_param()->set_axis(static_cast<int32_t>(axis));
 }
 
-// Pieces [0, p1), [p1, p2), ... of `axis`; `keep[i]` names the blob for piece i or is empty
-// for a piece nobody wants (sent to a Silence layer).
-void slice_layer(NodeExport& ctx, const std::string& input, int64_t axis,
-                 const std::vector<int64_t>& points, std::vector<std::string> keep) {
-  std::vector<std::string> discarded;
-  for (size_t i = 0; i < keep.size(); ++i)
-    if (keep[i].empty()) {
-      keep[i] = ctx.temp_blob("unused" + std::to_string(i));
-      discarded.push_back(keep[i]);
-    }
-  auto* p = ctx.layer("Slice", {input}, keep)->mutable_slice_param();
-  p->set_axis(static_cast<int32_t>(axis));
-  for (int64_t point : points)
-    p->add_slice_point(static_cast<uint32_t>(point));
-  if (!discarded.empty()) ctx.layer("Silence", discarded, {});
-}
-
 // A constant pad of the channel axis only (Keras' channel_padding in BlazeFace-style blocks):
 // Caffe 1.0 has no Pad layer, so the pad channels are made from the input itself: a Power layer
 // with scale 0 outputs its shift everywhere, whatever the input (Caffe fills the constant
 // without reading it), on the input or on a Slice of it as wide as the pad, and a Concat puts
 // them around the input.
+// A zero pad of H and W of a 4-D blob (a ZeroPadding2D before a convolution or the input): a
+// depthwise 1x1 Convolution with weight 1 pads with zeros and copies x * 1 = x exactly; its pad
+// is symmetric, so an uneven pad takes the larger side and Slices cut the extra rows/columns.
+void emit_spatial_zero_pad(NodeExport& ctx, const std::vector<int64_t>& in,
+                           const std::vector<int64_t>& pads) {
+  const int64_t channels = in[1];
+  const int64_t pad_h = std::max(pads[2], pads[6]), pad_w = std::max(pads[3], pads[7]);
+  const bool crop_h = pads[2] != pads[6], crop_w = pads[3] != pads[7];
+  std::string current = crop_h || crop_w ? ctx.temp_blob("padded") : ctx.output_blob();
+  pb::LayerParameter* l = ctx.layer("Convolution", {ctx.input_blob(0)}, {current});
+  auto* p = l->mutable_convolution_param();
+  p->set_num_output(static_cast<uint32_t>(channels));
+  p->set_group(static_cast<uint32_t>(channels));
+  p->set_bias_term(false);
+  p->add_kernel_size(1);
+  p->set_pad_h(static_cast<uint32_t>(pad_h));
+  p->set_pad_w(static_cast<uint32_t>(pad_w));
+  Tensor ones(DType::Float32, {channels, 1, 1, 1});
+  for (float& v : ones.mutable_values<float>())
+    v = 1.0f;
+  ctx.net().add_blob(l, ones, {channels, 1, 1, 1});
+  const int64_t sizes[2] = {in[2] + 2 * pad_h, in[3] + 2 * pad_w};
+  for (int axis = 2; axis <= 3; ++axis) {
+    const int64_t before = pads[axis], after = pads[axis + 4];
+    const int64_t pad = std::max(before, after), size = sizes[axis - 2];
+    if (before == after) continue;
+    const bool last = axis == 3 || !crop_w;
+    const std::string kept = last ? ctx.output_blob() : ctx.temp_blob("cropped");
+    // Keep [pad - before, size - (pad - after)).
+    std::vector<int64_t> points;
+    std::vector<std::string> tops;
+    if (pad > before) {
+      points.push_back(pad - before);
+      tops.push_back("");
+    }
+    tops.push_back(kept);
+    if (pad > after) {
+      points.push_back(size - (pad - after));
+      tops.push_back("");
+    }
+    slice_layer(ctx, current, axis, points, tops);
+    current = kept;
+  }
+}
+
 void emit_pad(NodeExport& ctx) {
   const Node& node = ctx.node();
   const std::vector<int64_t> in = ctx.sizes(node.inputs[0]);
@@ -64,6 +92,16 @@ void emit_pad(NodeExport& ctx) {
   if (node.has_input(3)) ctx.refuse("pads for listed axes");
   const std::vector<int64_t> pads = ctx.require_constant_input(1, "pads").to_int64_vector();
   if (pads.size() != 2 * rank || rank < 2) ctx.refuse("pads do not match the rank");
+  if (rank == 4 && pads[0] == 0 && pads[1] == 0 && pads[4] == 0 && pads[5] == 0 &&
+      (pads[2] || pads[3] || pads[6] || pads[7])) {
+    for (int64_t p : pads)
+      if (p < 0) ctx.refuse("negative pads (crops)");
+    if (node.has_input(2)) {
+      const std::vector<float> v = ctx.require_constant_input(2, "value").to_float_vector();
+      if (v.size() != 1 || v[0] != 0.0f) ctx.refuse("Caffe pads H and W with zeros only");
+    }
+    return emit_spatial_zero_pad(ctx, in, pads);
+  }
   for (size_t i = 0; i < rank; ++i)
     if (i != 1 && (pads[i] != 0 || pads[rank + i] != 0))
       ctx.refuse("Caffe 1.0 has no layer that pads axis {}", i);
@@ -218,10 +256,32 @@ void emit_transpose(NodeExport& ctx) {
   for (int64_t a : perm)
     if (in.at(a) != 1) moved.push_back(a);
   if (std::is_sorted(moved.begin(), moved.end())) return emit_reshape_to_output(ctx);
-  ctx.refuse("Caffe 1.0 has no layer that permutes axes");
+  permute_layer(ctx, ctx.input_blob(0), perm, ctx.output_blob());
 }
 
 }  // namespace
+
+void slice_layer(NodeExport& ctx, const std::string& input, int64_t axis,
+                 const std::vector<int64_t>& points, std::vector<std::string> keep) {
+  std::vector<std::string> discarded;
+  for (size_t i = 0; i < keep.size(); ++i)
+    if (keep[i].empty()) {
+      keep[i] = ctx.temp_blob("unused" + std::to_string(i));
+      discarded.push_back(keep[i]);
+    }
+  auto* p = ctx.layer("Slice", {input}, keep)->mutable_slice_param();
+  p->set_axis(static_cast<int32_t>(axis));
+  for (int64_t point : points)
+    p->add_slice_point(static_cast<uint32_t>(point));
+  if (!discarded.empty()) ctx.layer("Silence", discarded, {});
+}
+
+void reshape_layer(NodeExport& ctx, const std::string& input, const std::vector<int64_t>& dims,
+                   const std::string& output) {
+  auto* p = ctx.layer("Reshape", {input}, {output})->mutable_reshape_param();
+  for (int64_t d : dims)
+    p->mutable_shape()->add_dim(d);
+}
 
 NodeEmitter find_tensor_emitter(const std::string& op) {
   if (op == "Concat") return emit_concat;

@@ -176,6 +176,8 @@ void emit_spatial_reduce(NodeExport& ctx) {
   for (int64_t& a : axes)
     if (a < 0) a += static_cast<int64_t>(in.size());
   std::sort(axes.begin(), axes.end());
+  if ((in.size() != 4 || axes != std::vector<int64_t>{2, 3}) && ctx.node().op == "ReduceMean")
+    return emit_weighted_reduce(ctx);
   if (in.size() != 4 || axes != std::vector<int64_t>{2, 3})
     ctx.refuse("only a reduction over axes 2 and 3 of a 4-D blob is a Caffe Pooling");
   const bool keepdims = AttrReader(ctx.node()).i("keepdims") != 0;

@@ -108,5 +108,6 @@ LayerConverter find_layer_converter(const std::string& type);
 LayerConverter find_spatial_converter(const std::string& type);     // caffe_import_spatial.cpp
 LayerConverter find_activation_converter(const std::string& type);  // caffe_import_activation.cpp
 LayerConverter find_tensor_converter(const std::string& type);      // caffe_import_tensor.cpp
+LayerConverter find_ssd_converter(const std::string& type);         // caffe_import_ssd.cpp
 
 }  // namespace nnport::caffe_import

@@ -299,6 +299,7 @@ LayerConverter find_tensor_converter(const std::string& type) {
 LayerConverter find_layer_converter(const std::string& type) {
   if (auto c = find_spatial_converter(type)) return c;
   if (auto c = find_activation_converter(type)) return c;
+  if (auto c = find_ssd_converter(type)) return c;
   return find_tensor_converter(type);
 }
 

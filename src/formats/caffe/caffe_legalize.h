@@ -17,6 +17,10 @@ void legalize_windows(Graph& graph, const std::string& input_hint = "");
 // Caffe blobs (caffe_legalize_layout.cpp). Returns whether any was absorbed.
 bool absorb_layout_transposes(Graph& graph);
 
+// A constant spatial Pad feeding only a Conv (zeros) or MaxPool (-inf) becomes its pads
+// (caffe_legalize_pad.cpp).
+void fold_pads_into_windows(Graph& graph);
+
 // Bias Adds after Conv / Gemm / 2-D MatMul become the layer's bias (caffe_legalize_fuse.cpp).
 void fuse_bias_adds(Graph& graph);
 

@@ -1,6 +1,7 @@
 // Caffe writer: IR -> `.prototxt` + `.caffemodel` (both or neither, via OutputFiles).
 // Dialect caffe-1.0 (default) uses only layers of the BVLC 1.0 release; bvlc-master may also use
-// Clip. Legalization first (caffe_legalize.h), then one emitter per op (caffe_export_*.cpp).
+// Clip; caffe-ssd may also use the SSD fork's Permute. Legalization first (caffe_legalize.h), then
+// one emitter per op (caffe_export_*.cpp).
 #include "formats/caffe/caffe_writer.h"
 
 #include <filesystem>
@@ -95,6 +96,7 @@ CaffeNet build_caffe_net(const Graph& source, const WriteOptions& options) {
   result.nchw_io = absorb_layout_transposes(graph);
   if (options.fold_batchnorm) fold_batchnorm_into_conv(graph);
   fuse_bias_adds(graph);
+  fold_pads_into_windows(graph);
   legalize_windows(graph, input_hint);
   check_emitters(graph);
   NetBuilder net(graph, dialect);
