@@ -29,6 +29,12 @@ const std::string& counterpart(const Graph& reference, const Graph& candidate, s
 }  // namespace
 
 JudgeVerdict judge_output(const Metrics& source, const Metrics& target) {
+  // The plain verdict (max_rel <= 1e-5) against the exact result: a float32 output that close
+  // to float64 is as faithful as float32 allows, whatever its SNR. The SNR clause would fail it
+  // on outputs of a few tiny values (a sigmoid of a large negative logit, ~1e-7), where one
+  // runtime's 5e-8 absolute error is 10 dB and another's 1e-8 is 25 dB.
+  if (target.max_rel <= kRelFloor)
+    return {true, fmt::format("rel <= {:g} vs float64 (plain verdict)", kRelFloor)};
   const double s = source.snr_db, t = target.snr_db;
   if (std::isnan(t) || !(t >= s - kSnrMarginDb))
     return {false, fmt::format("snr {} < src {} - {:g}", format_db(t), format_db(s), kSnrMarginDb)};
@@ -39,8 +45,6 @@ JudgeVerdict judge_output(const Metrics& source, const Metrics& target) {
   const std::string snr_part =
       high ? fmt::format("snr >= src-{:g} and >= {:g}", kSnrMarginDb, kHighSnrFloorDb)
            : fmt::format("snr >= src-{:g}", kSnrMarginDb);
-  if (target.max_rel <= kRelFloor)
-    return {true, fmt::format("{}, rel <= {:g}", snr_part, kRelFloor)};
   if (target.max_rel <= kRelFactor * source.max_rel)
     return {true, fmt::format("{}, rel <= {:g}x src", snr_part, kRelFactor)};
   return {false, fmt::format("rel {:.2e} > {:g}x src {:.2e} and > {:g}", target.max_rel, kRelFactor,
