@@ -36,8 +36,9 @@ fi
 
 if [ "$want_oracles" = 1 ] && [ -f tests/oracles/package-lock.json ]; then
   # onnxruntime-node's postinstall tries to download a binary; the npm package already ships
-  # the CPU one, so the download is skipped.
+  # the CPU one, so the download is skipped. @tensorflow/tfjs-tflite pins its peer tfjs-core to
+  # 4.9.0 but runs on the 4.22.0 installed beside it, hence --legacy-peer-deps.
   if [ ! -d tests/oracles/node_modules ] || [ tests/oracles/package-lock.json -nt tests/oracles/node_modules ]; then
-    (cd tests/oracles && ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error)
+    (cd tests/oracles && ONNXRUNTIME_NODE_INSTALL=skip npm ci --legacy-peer-deps --no-audit --no-fund --loglevel=error)
   fi
 fi

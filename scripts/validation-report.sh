@@ -55,13 +55,17 @@ append_section 'Frozen TensorFlow graphs (.pb): OpenCV dnn and ONNX Runtime vs T
 the generated TF-slim MobileNet v1/v2 and the tf2onnx test graphs, run by tfjs-wasm and by \
 OpenCV dnn 4.6 from the same .pb, and by ONNX Runtime from nnport's conversion." \
   "$build/oracle/tensorflow_pb.md"
-append_section 'TF op sweeps: tfjs vs nnport, ONNX Runtime and OpenCV (Caffe, both dialects)' \
+append_section 'TF op sweeps: tfjs vs nnport, ONNX Runtime, OpenCV (Caffe, both dialects) and MXNet' \
   "From the \`oracle_tf_sweeps\` ctest (\`tests/tensorflow/sweep_tf_ops.py\`, cases from \
 \`tests/generators/tf_sweep.py\`): Conv2D, DepthwiseConv2dNative, Conv2DBackpropInput, \
 MaxPool and AvgPool over SAME/VALID/EXPLICIT padding, strides 1-3, kernels 1-5, dilation 1-2, \
 input sizes 7-17, NHWC and NCHW. Each case is a TF graph run by tfjs-wasm (the reference), by \
-nnport's executor, by ONNX Runtime on the converted .onnx and by OpenCV dnn on the converted \
-Caffe files (caffe-1.0 and bvlc-master); tolerance max relative error 1e-5." \
+nnport's executor, by ONNX Runtime on the converted .onnx, by OpenCV dnn on the converted \
+Caffe files (caffe-1.0 and bvlc-master) and by nnport on the converted MXNet files read back \
+(\`mxnet\`; no MXNet runtime here; the NHWC graphs' symbols keep NHWC inputs and outputs). \
+The MXNet and Caffe files are also read back, written as ONNX and run by ONNX Runtime \
+(\`mxnet>onnxruntime\`, \`caffe-1.0>onnxruntime\`, \`bvlc-master>onnxruntime\`): every \
+ONNX file must load and match. Refusals count as failures; tolerance max relative error 1e-5." \
   "$build/oracle/tf_sweeps.md"
 append_section 'Caffe models: OpenCV dnn vs nnport vs ONNX Runtime' \
   "From the \`oracle_caffe\` ctest (\`tests/caffe/compare_caffe_models.py\`)." \

@@ -7,6 +7,7 @@
 #include "formats/mxnet/mxnet.h"
 #include "formats/onnx/onnx_format.h"
 #include "formats/tensorflow/tf_format.h"
+#include "formats/tflite/tflite_format.h"
 
 namespace nnport {
 
@@ -32,6 +33,13 @@ const std::vector<Format> kFormats = {
      "uint8/uint16-quantized weights (reads)",
      sniff_tfjs,
      read_tfjs,
+     nullptr},
+    {"tflite",
+     {".tflite"},
+     "TFLite FlatBuffer (reads subgraph 0: float, and int8/uint8/int16 quantized tensors as "
+     "QuantizeLinear/DequantizeLinear around float ops; NHWC inputs kept)",
+     sniff_tflite,
+     read_tflite,
      nullptr},
     {"mxnet",
      {"-symbol.json"},

@@ -84,6 +84,9 @@ void infer_node(Graph& graph, const Node& node) {
 // Returns whether the node was replaced by constants.
 bool try_fold(Graph& graph, const Node& node) {
   if (produces_graph_output(graph, node)) return false;
+  // Integer weights behind a DequantizeLinear are the quantized model itself (QDQ): folding
+  // would widen them to float and leave the target nothing to run as integers.
+  if (node.op == "DequantizeLinear") return false;
   if (std::optional<Tensor> value = fold_from_shape(graph, node)) {
     graph.add_constant(node.outputs[0], std::move(*value));
     return true;

@@ -83,10 +83,12 @@ Shape permute_shape(const Shape& s, const Perm& p) {
 
 const std::set<std::string>& unary_ops() {
   static const std::set<std::string> kOps = {
-      "Relu", "Sigmoid",  "Tanh",     "Elu",         "Selu",       "LeakyRelu", "Clip", "Abs",
-      "Neg",  "Exp",      "Log",      "Sqrt",        "Reciprocal", "Floor",     "Ceil", "Cast",
-      "Erf",  "Softplus", "Softsign", "HardSigmoid", "HardSwish",  "Round",     "Sign", "Not",
-      "Sin",  "Cos",      "Tan",      "Identity",    "IsNaN",      "Mish",      "Gelu", "Celu"};
+      "Relu", "Sigmoid", "Tanh", "Elu", "Selu", "LeakyRelu", "Clip", "Abs", "Neg", "Exp", "Log",
+      "Sqrt", "Reciprocal", "Floor", "Ceil", "Cast", "Erf", "Softplus", "Softsign", "HardSigmoid",
+      "HardSwish", "Round", "Sign", "Not", "Sin", "Cos", "Tan", "Identity", "IsNaN", "Mish", "Gelu",
+      "Celu",
+      // Per-tensor (scalar scale and zero point) only: operand_ok refuses a per-axis vector.
+      "QuantizeLinear", "DequantizeLinear"};
   return kOps;
 }
 

@@ -10,9 +10,10 @@ std::span<const KernelEntry> all_kernels() {
   static const std::vector<KernelEntry> table = [] {
     std::vector<KernelEntry> all;
     for (auto family : {conv_kernels, pool_kernels, normalization_kernels, linalg_kernels,
-                        elementwise_kernels, activation_kernels, softmax_kernels,
-                        tensor_kernels, reduce_kernels, resize_kernels})
-      for (const KernelEntry& k : family()) all.push_back(k);
+                        elementwise_kernels, activation_kernels, softmax_kernels, tensor_kernels,
+                        reduce_kernels, resize_kernels, quantize_kernels})
+      for (const KernelEntry& k : family())
+        all.push_back(k);
     return all;
   }();
   return table;

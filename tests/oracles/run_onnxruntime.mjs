@@ -1,7 +1,8 @@
 // ONNX Runtime oracle (onnxruntime-node, CPU, one thread, sequential execution).
 //
 //   node run_onnxruntime.mjs MODEL.onnx --input NAME=FILE.npy ... --out-dir D
-//       runs one model; writes each output as D/<sanitized output name>.npy.
+//       runs one model; writes each output as D/<sanitized output name>.npy, or as
+//       D/output<K>.npy with --file-names index (TFLite tensor names exceed 255 bytes).
 //   node run_onnxruntime.mjs --batch CASES.jsonl --results RESULTS.jsonl [--timeout SECONDS]
 //       runs many models, one JSON line each: {"id", "model", "inputs": {NAME: FILE}, "outDir"}.
 //       A worker process runs the cases in order; a case that crashes or hangs the worker is
@@ -59,7 +60,7 @@ function fromOrtTensor(name, tensor) {
   return { dtype: tensor.type, shape, data };
 }
 
-async function runModel(modelPath, inputs, outDir) {
+async function runModel(modelPath, inputs, outDir, byIndex = false) {
   const session = await ort.InferenceSession.create(modelPath, SESSION_OPTIONS);
   try {
     const feeds = {};
@@ -73,7 +74,8 @@ async function runModel(modelPath, inputs, outDir) {
     if (missing.length) throw new Error(`no --input given for ${missing.join(', ')}`);
     const results = await session.run(feeds);
     fs.mkdirSync(outDir, { recursive: true });
-    const files = outputFileNames(session.outputNames);
+    const files = byIndex ? session.outputNames.map((_, i) => `output${i}.npy`)
+                          : outputFileNames(session.outputNames);
     session.outputNames.forEach((name, i) => {
       writeNpy(path.join(outDir, files[i]), fromOrtTensor(name, results[name]));
     });
@@ -201,7 +203,8 @@ async function main() {
     process.exit(1);
   }
   try {
-    await runModel(args.positional[0], args.inputs, args.outDir);
+    await runModel(args.positional[0], args.inputs, args.outDir,
+                   args.flags['file-names'] === 'index');
   } catch (error) {
     process.stderr.write(`onnxruntime: ${args.positional[0]}: ${error.message || error}\n`);
     process.exit(2);

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""TF op sweeps: tfjs-wasm (reference) vs nnport's executor, ONNX Runtime and OpenCV's Caffe.
+"""TF op sweeps: tfjs-wasm (reference) vs nnport's executor, ONNX Runtime, OpenCV's Caffe, MXNet.
 
 The sweep graphs come from tests/generators/tf_sweep.py (its docstring lists the cases and what
 is left out of the full product, and why): per (op, padding) group an NHWC graph, an NCHW graph
@@ -13,7 +13,17 @@ input transposed, the same math.
 For each group and layout: `nnport run` on the .pb; `nnport convert` to .onnx run by ONNX
 Runtime; `nnport convert` to Caffe in each dialect (--caffe-dialect caffe-1.0, bvlc-master) run by
 OpenCV dnn 4.6 (run_opencv.py, --nhwc for the NHWC graphs: the Caffe writer makes 4-D inputs and
-outputs NCHW). Each case's output is compared with the reference by max relative error
+outputs NCHW); `nnport convert` to MXNet (NAME-symbol.json + NAME-0000.params), read back and
+run by `nnport run` (no MXNet runtime exists here; the read-back is the MXNet reader's model of
+Deconvolution, Pooling and slice). The MXNet symbol of an NHWC graph keeps the NHWC boundary:
+its inputs and outputs are NHWC, with transpose nodes around the NCHW convolutions and pools.
+
+ONNX round trips: the written MXNet and Caffe files are read back and converted to ONNX
+(`mxnet>onnxruntime`, `caffe-1.0>onnxruntime`, `bvlc-master>onnxruntime`) and run by ONNX
+Runtime, all of a group's models in one batch: every ONNX file nnport writes from those read-back
+graphs must load and give the same numbers (the Caffe ones have NCHW inputs and outputs).
+
+Each case's output is compared with the reference by max relative error
 |r - o| / max(1, |r|, |o|) and must be within --max-rel (1e-5).
 
 A target that refuses a graph must name the node; the node names the case, which is recorded as
@@ -44,7 +54,11 @@ GENERATOR = os.path.join(REPO, 'tests', 'generators', 'tf_sweep.py')
 CASE_NAME = re.compile(r'(?:conv2d|depthwise|deconv|maxpool|avgpool)_(?:same|valid|explicit)'
                        r'_s\d+_k\d+_d\d+_h\d+w\d+')
 DIALECTS = ('caffe-1.0', 'bvlc-master')
-TARGETS = ('nnport', 'onnxruntime') + tuple(f'opencv-{d}' for d in DIALECTS)
+TARGETS = ('nnport', 'onnxruntime') + tuple(f'opencv-{d}' for d in DIALECTS) + ('mxnet',)
+# Written files read back and converted to ONNX: source target -> round-trip target.
+ROUND_TRIPS = {'mxnet': 'mxnet>onnxruntime'}
+ROUND_TRIPS.update({f'opencv-{d}': f'{d}>onnxruntime' for d in DIALECTS})
+ALL_TARGETS = TARGETS + tuple(ROUND_TRIPS.values())
 
 # (target prefix, case-name regex, refusal-message regex) -> why the target cannot express those
 # cases exactly. A refusal outside this list fails the test. Empty: the Caffe writer emulates
@@ -114,17 +128,25 @@ def convert(args, model, dst, extra, cases):
 
 
 def run_target(args, target, group, layout, model, feeds, work):
-    """Runs one target on one graph; returns (out_dir, refused, error)."""
+    """Runs one target on one graph; returns (out_dir, refused, error, written file or None)."""
     out_dir = os.path.join(work, f'{target}-{layout}')
     shutil.rmtree(out_dir, ignore_errors=True)  # no stale outputs from an earlier run
     if target == 'nnport':
         code, text = run([args.nnport, 'run', model] + feeds + ['--out-dir', out_dir])
-        return out_dir, {}, None if code == 0 else f'nnport run exit {code}: {text[-400:]}'
+        return out_dir, {}, None if code == 0 else f'nnport run exit {code}: {text[-400:]}', None
+    if target == 'mxnet':
+        symbol = os.path.join(work, f'{layout}-mxnet-symbol.json')
+        refused, error = convert(args, model, symbol, [], group['cases'])
+        if error or refused:
+            return out_dir, refused, error, None
+        code, text = run([args.nnport, 'run', symbol] + feeds + ['--out-dir', out_dir])
+        return (out_dir, refused, None if code == 0 else f'mxnet read-back run exit {code}: '
+                f'{text[-400:]}', symbol)
     if target == 'onnxruntime':
         onnx = os.path.join(work, f'{layout}.onnx')
         refused, error = convert(args, model, onnx, [], group['cases'])
         if error:
-            return out_dir, refused, error
+            return out_dir, refused, error, None
         # Batch mode (inputs in a file, a supervised worker): the single-run command line of
         # these many-input graphs made onnxruntime-node 1.30 segfault depending on its length.
         cases_file = os.path.join(work, f'{layout}-onnxruntime.jsonl')
@@ -140,13 +162,14 @@ def run_target(args, target, group, layout, model, feeds, work):
                 result = json.loads(f.readline())
             if result['status'] != 'ok':
                 code, text = 2, f"{result['status']}: {result['message']}"
-        return out_dir, refused, None if code == 0 else f'onnxruntime exit {code}: {text[-400:]}'
+        return (out_dir, refused, None if code == 0 else f'onnxruntime exit {code}: {text[-400:]}',
+                None)
     dialect = target[len('opencv-'):]
     prototxt = os.path.join(work, f'{layout}-{dialect}.prototxt')
     flags = [] if args.default_dialect_only else ['--caffe-dialect', dialect]
     refused, error = convert(args, model, prototxt, flags, group['cases'])
     if error:
-        return out_dir, refused, error
+        return out_dir, refused, error, None
     cmd = ['/usr/bin/python3', os.path.join(ORACLES, 'run_opencv.py'), prototxt,
            prototxt[:-len('.prototxt')] + '.caffemodel', '--out-dir', out_dir]
     for i in range(0, len(feeds), 2):  # pairs '--input', 'NAME=FILE'
@@ -157,7 +180,8 @@ def run_target(args, target, group, layout, model, feeds, work):
     if layout == 'nhwc':
         cmd.append('--nhwc')
     code, text = run(cmd)
-    return out_dir, refused, None if code == 0 else f'opencv exit {code}: {text[-400:]}'
+    return (out_dir, refused, None if code == 0 else f'opencv exit {code}: {text[-400:]}',
+            None if refused else prototxt)
 
 
 def output_layers(prototxt, cases):
@@ -216,6 +240,75 @@ def allowed_refusal(target, case, message):
     return None
 
 
+JOB_SECONDS = {}  # target -> summed duration of its jobs (they run --jobs at a time)
+
+
+def timed(target, fn, *args):
+    t0 = time.time()
+    try:
+        return fn(*args)
+    finally:
+        JOB_SECONDS[target] = JOB_SECONDS.get(target, 0.0) + time.time() - t0
+
+
+def nchw_outputs(target, layout):
+    """Whether a target's 4-D outputs are NCHW: the NCHW graphs', and the read-back Caffe files'
+    (the Caffe writer makes 4-D inputs and outputs NCHW; run_opencv.py --nhwc turns OpenCV's
+    back)."""
+    return layout == 'nchw' or (target.endswith('>onnxruntime') and not
+                                target.startswith('mxnet'))
+
+
+def round_trips(args, written, feeds, work, pool):
+    """Reads the written MXNet and Caffe files back, converts them to ONNX and runs every one in
+    a single ONNX Runtime batch. written: {(source target, layout): file}. Returns
+    {(round-trip target, layout): (out_dir, refused, error)}."""
+    results, converting = {}, {}
+    for (source, layout), path in sorted(written.items()):
+        target = ROUND_TRIPS[source]
+        name = f"{target.split('>')[0]}-{layout}"
+        out_dir = os.path.join(work, f'{name}-roundtrip')
+        shutil.rmtree(out_dir, ignore_errors=True)
+        onnx = os.path.join(work, f'{name}-roundtrip.onnx')
+        converting[(target, layout)] = (out_dir, onnx, pool.submit(
+            run, [args.nnport, 'convert', path, onnx]))
+    cases = {}
+    for (target, layout), (out_dir, onnx, job) in converting.items():
+        code, text = job.result()
+        if code != 0:
+            last = text.splitlines()[-1] if text else ''
+            results[(target, layout)] = (out_dir, {}, f'convert exit {code}: {last[:400]}')
+            continue
+        feed = feeds['nchw' if nchw_outputs(target, layout) else layout]
+        cases[f'{target} {layout}'] = ((target, layout), {
+            'id': f'{target} {layout}', 'model': onnx,
+            'inputs': dict(f.split('=', 1) for f in feed[1::2]), 'outDir': out_dir})
+    if not cases:
+        return results
+    cases_file = os.path.join(work, 'roundtrips-onnxruntime.jsonl')
+    results_file = os.path.join(work, 'roundtrips-onnxruntime-results.jsonl')
+    with open(cases_file, 'w') as f:
+        for _, case in cases.values():
+            f.write(json.dumps(case) + '\n')
+    code, text = run(['node', os.path.join(ORACLES, 'run_onnxruntime.mjs'), '--batch', cases_file,
+                      '--results', results_file])
+    statuses = {}
+    if code == 0:
+        with open(results_file) as f:
+            for line in f:
+                r = json.loads(line)
+                statuses[r['id']] = r
+    for key, (target_layout, case) in cases.items():
+        r = statuses.get(key)
+        error = None
+        if r is None:
+            error = f'onnxruntime batch exit {code}: {text[-400:]}'
+        elif r['status'] != 'ok':
+            error = f"onnxruntime {r['status']}: {r['message'][:400]}"
+        results[target_layout] = (case['outDir'], {}, error)
+    return results
+
+
 def check_group(args, gen, group_name, pool):
     with open(os.path.join(gen, group_name + '.json')) as f:
         group = json.load(f)
@@ -225,14 +318,14 @@ def check_group(args, gen, group_name, pool):
     ref_dir = os.path.join(work, 'tfjs')
     shutil.rmtree(ref_dir, ignore_errors=True)
     jobs = {('tfjs', 'nhwc'): pool.submit(
-        run, ['node', os.path.join(ORACLES, 'run_tfjs.mjs'),
+        timed, 'tfjs', run, ['node', os.path.join(ORACLES, 'run_tfjs.mjs'),
               os.path.join(gen, group_name + '_ref.pb')] + feeds['nhwc'] +
         ['--out-dir', ref_dir, '--output', ','.join(c['name'] for c in group['cases'])])}
     for layout in ('nhwc', 'nchw'):
         model = os.path.join(gen, f'{group_name}_{layout}.pb')
         for target in args.targets:
-            jobs[(target, layout)] = pool.submit(run_target, args, target, group, layout, model,
-                                                 feeds[layout], work)
+            jobs[(target, layout)] = pool.submit(timed, target, run_target, args, target, group,
+                                                 layout, model, feeds[layout], work)
     code, text = jobs.pop(('tfjs', 'nhwc')).result()
     results = []  # (case, target, layout, status, max rel or None, detail)
     if code != 0:
@@ -240,8 +333,20 @@ def check_group(args, gen, group_name, pool):
             results.append((case, 'tfjs', 'nhwc', 'error', None, text[-300:]))
         return results
     refs = output_files(ref_dir)
+    finished, written = {}, {}
     for (target, layout), job in jobs.items():
-        out_dir, refused, error = job.result()
+        out_dir, refused, error, model = job.result()
+        finished[(target, layout)] = (out_dir, refused, error)
+        if target in ROUND_TRIPS:
+            if model:
+                written[(target, layout)] = model
+            else:
+                finished[(ROUND_TRIPS[target], layout)] = (
+                    '', {}, f'no round trip: the {target} conversion or run failed')
+    t0 = time.time()
+    finished.update(round_trips(args, written, feeds, work, pool))
+    JOB_SECONDS['onnx round trips'] = JOB_SECONDS.get('onnx round trips', 0.0) + time.time() - t0
+    for (target, layout), (out_dir, refused, error) in finished.items():
         outs = output_files(out_dir) if not error else {}
         for case in group['cases']:
             name = case['name']
@@ -259,7 +364,7 @@ def check_group(args, gen, group_name, pool):
                 continue
             ref = np.load(refs[name])
             out = np.load(outs[name])
-            if layout == 'nchw' and out.ndim == 4:
+            if nchw_outputs(target, layout) and out.ndim == 4:
                 out = out.transpose(0, 2, 3, 1)
             if ref.shape != tuple(case['output_shape']) or out.shape != ref.shape:
                 results.append((case, target, layout, 'mismatch', None,
@@ -287,7 +392,7 @@ def summary(results, max_rel_limit):
         if rel is not None:
             c['worst'] = max(c['worst'], rel)
     ops = sorted({op for op, _ in cells}, key=lambda o: list(TF_OPS).index(o))
-    targets = [t for t in ('tfjs',) + TARGETS if any(t == tt for _, tt in cells)]
+    targets = [t for t in ('tfjs',) + ALL_TARGETS if any(t == tt for _, tt in cells)]
     lines = ['| TF op | ' + ' | '.join(targets) + ' |', '|---|' + '---|' * len(targets)]
     for op in ops:
         row = []
@@ -320,15 +425,25 @@ def main():
     parser.add_argument('--only', help='run only the groups whose name contains this')
     parser.add_argument('--max-rel', type=float, default=1e-5)
     parser.add_argument('--jobs', type=int, default=2)
+    parser.add_argument('--targets', dest='wanted_targets',
+                        help='comma-separated subset of ' + ','.join(TARGETS) +
+                        ' (round trips follow their source)')
     args = parser.parse_args()
     args.default_dialect_only = False
     started = time.time()
     gen = generate(args.cache_dir)
     args.targets = list(TARGETS)
+    if args.wanted_targets:
+        wanted = args.wanted_targets.split(',')
+        unknown = set(wanted) - set(TARGETS)
+        if unknown:
+            raise SystemExit(f"unknown targets {sorted(unknown)} (choose from {','.join(TARGETS)})")
+        args.targets = [t for t in TARGETS if t in wanted]
     code, text = run([args.nnport, 'convert', '--help'])
     if '--caffe-dialect' not in text:
         # Until the CLI has the flag, only the writer's default dialect (caffe-1.0) is reachable.
-        args.targets.remove('opencv-bvlc-master')
+        if 'opencv-bvlc-master' in args.targets:
+            args.targets.remove('opencv-bvlc-master')
         args.default_dialect_only = True
         print('note: nnport convert has no --caffe-dialect; bvlc-master is not checked')
     groups = sorted(f[:-5] for f in os.listdir(gen) if f.endswith('.json'))
@@ -359,10 +474,15 @@ def main():
               f"{detail}")
     for (target, layout, group, detail), count in graph_errors.items():
         print(f'FAILED error: {target} {layout} {group} ({count} cases): {detail}')
-    print(f'{len(results)} checks, {len(failed)} failed, {len(refused)} refused, '
-          f'{time.time() - started:.0f} s')
+    wall = time.time() - started
+    timing = (f'Wall time {wall:.0f} s with --jobs {args.jobs}; job time per target (summed '
+              'over groups and layouts, conversion included): ' +
+              ', '.join(f'{t} {JOB_SECONDS[t]:.0f} s' for t in ('tfjs',) + TARGETS +
+                        ('onnx round trips',) if t in JOB_SECONDS) + '.')
+    print(timing)
+    print(f'{len(results)} checks, {len(failed)} failed, {len(refused)} refused, {wall:.0f} s')
     if args.report:
-        lines = ['# TF op sweeps', ''] + table + ['']
+        lines = ['# TF op sweeps', ''] + table + ['', timing, '']
         if refused:
             lines += ['Refused (the target cannot express these exactly):', '']
             lines += [f"- {target} {layout} `{case['name']}`: {detail}"

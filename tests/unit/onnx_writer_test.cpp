@@ -102,11 +102,14 @@ TEST(OnnxWriter, PoolVariantsBecomeCeilModeAndCountIncludePad) {
 TEST(OnnxWriter, UnexpressiblePoolVariantsAreRefusedNamingTheNode) {
   ScratchDir dir;
   const std::string path = dir.file("m.onnx");
-  // in 4, k 2, s 2, pads (0, 1): ceil_all keeps a window starting at 4 = in + pad_begin.
+  // in 4, k 2, s 2, pads (0, 1): ceil_all keeps a window starting at 4 = in + pad_begin, which
+  // ONNX's ceil drops; written with an explicit end Pad (onnx_pool_pads_test.cpp), but not
+  // while the input size is unknown.
   Attributes tail = window({1, 2}, {1, 2}, {0, 0, 0, 1});
   tail.set("rounding", std::string("ceil_all"));
-  EXPECT_NE(write_error(pool_graph("MaxPool", 1, 4, tail), path, 13)
-                .find("node 'pool' (MaxPool): rounding 'ceil_all'"),
+  Graph unknown = pool_graph("MaxPool", 1, 4, tail);
+  unknown.value("x").shape.dims[3] = Dim();
+  EXPECT_NE(write_error(unknown, path, 13).find("node 'pool' (MaxPool): rounding 'ceil_all'"),
             std::string::npos);
   Attributes ceil = window({2, 2}, {2, 2});
   ceil.set("rounding", std::string("ceil"));

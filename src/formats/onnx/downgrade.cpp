@@ -211,10 +211,22 @@ void make_axes_non_negative(Node& node, DowngradeContext& ctx) {
   node.attrs.set("axes", axes);
 }
 
+// QuantizeLinear / DequantizeLinear take 16-bit integers only from opset 21.
+void check_quantized_dtype(const Node& node, DowngradeContext& ctx) {
+  if ((node.op != "QuantizeLinear" && node.op != "DequantizeLinear") || ctx.opset() >= 21) return;
+  const std::string& integer = node.op == "QuantizeLinear" ? node.inputs.at(2) : node.inputs[0];
+  if (integer.empty()) return;
+  const Value* v = ctx.graph().find_value(integer);
+  if (v && (v->dtype == DType::Int16 || v->dtype == DType::UInt16))
+    node_error(node, "{} of {} needs opset 21 (writing {})", node.op, dtype_name(v->dtype),
+               ctx.opset());
+}
+
 void downgrade_node(Node node, DowngradeContext& ctx) {
   const int opset = ctx.opset();
   const std::string op = node.op;
   check_op_available(node, opset);
+  check_quantized_dtype(node, ctx);
   dtype_attribute_to_enum(node);
 
   if (op == "Conv" || op == "ConvTranspose") {
@@ -255,10 +267,13 @@ void downgrade_node(Node node, DowngradeContext& ctx) {
     drop_input(node, 1);
   } else if (op == "Gemm" && opset < 11) {
     downgrade_gemm(node, ctx);
+  } else if (op == "LRN") {
+    check_lrn(node);
   }
   drop_new_attributes(node, opset);
   make_axes_non_negative(node, ctx);
   ctx.emit(std::move(node));
+  ctx.flush_after();
 }
 
 }  // namespace

@@ -33,6 +33,13 @@ class DowngradeContext {
   std::string fresh_name(const std::string& base);
   std::string add_constant(const std::string& base, Tensor tensor);
   void emit(Node node) { lowered_.nodes.push_back(std::move(node)); }
+  // A helper node that consumes the node being downgraded (it runs after it).
+  void emit_after(Node node) { after_.push_back(std::move(node)); }
+  void flush_after() {
+    for (Node& n : after_)
+      lowered_.nodes.push_back(std::move(n));
+    after_.clear();
+  }
   LoweredGraph take() { return std::move(lowered_); }
 
  private:
@@ -40,6 +47,7 @@ class DowngradeContext {
   int opset_;
   std::set<std::string> taken_;
   LoweredGraph lowered_;
+  std::vector<Node> after_;
 };
 
 LoweredGraph downgrade_graph(const Graph& graph, int opset);

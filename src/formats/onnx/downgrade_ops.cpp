@@ -149,4 +149,18 @@ void downgrade_gemm(Node& node, DowngradeContext& ctx) {
   node.inputs[2] = ctx.add_constant(node.name + "_zero_c", Tensor(dtype, {}));
 }
 
+// ONNX allows any LRN size; ONNX Runtime 1.30 refuses to create the kernel unless the size is
+// odd and alpha and beta are positive, so such a file would not load. Caffe, MXNet and TF
+// (size 2 * depth_radius + 1) only make odd sizes; an even one comes from an ONNX source that
+// ONNX Runtime could not load either.
+void check_lrn(const Node& node) {
+  const int64_t size = node.attrs.get_int("size", 0);
+  const float alpha = node.attrs.get_float("alpha", 1e-4f);
+  const float beta = node.attrs.get_float("beta", 0.75f);
+  if (size <= 0 || size % 2 == 0)
+    node_error(node, "size {} is not a positive odd number, which ONNX Runtime requires", size);
+  if (!(alpha > 0.0f) || !(beta > 0.0f))
+    node_error(node, "alpha {} and beta {} must be positive for ONNX Runtime", alpha, beta);
+}
+
 }  // namespace nnport::onnx_format

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "formats/onnx/downgrade.h"
+#include "ir/ops/spatial.h"
 
 namespace nnport::onnx_format {
 
@@ -16,6 +17,13 @@ int64_t require_rank(const Node& node, size_t index, DowngradeContext& ctx, cons
 
 void downgrade_window_pads(Node& node, DowngradeContext& ctx);  // Conv, ConvTranspose, pools
 void downgrade_pool(Node& node, DowngradeContext& ctx);
+// Pool pads >= kernel_shape (ONNX Runtime refuses them): the excess as an explicit Pad.
+void legalize_pool_pads(Node& node, DowngradeContext& ctx);
+// IR rounding ceil_all whose last window starts in the end padding (ONNX's ceil drops it): the
+// end padding explicit, floor rounding, and a divisor map for averages. `in`: spatial sizes.
+void pad_end_for_ceil_all(Node& node, const std::vector<int64_t>& in, std::vector<int64_t> strides,
+                          std::vector<int64_t> dilations, AvgDivisor divisor,
+                          DowngradeContext& ctx);
 void downgrade_resize(Node& node, DowngradeContext& ctx);
 void downgrade_softmax(Node& node, DowngradeContext& ctx);
 void downgrade_split(Node& node, DowngradeContext& ctx);
@@ -24,5 +32,6 @@ void downgrade_clip(Node& node, DowngradeContext& ctx);
 void downgrade_dropout(Node& node, DowngradeContext& ctx);
 void downgrade_reduce(Node& node, DowngradeContext& ctx, int axes_input_since);
 void downgrade_gemm(Node& node, DowngradeContext& ctx);
+void check_lrn(const Node& node);  // what ONNX Runtime requires of LRN to load it
 
 }  // namespace nnport::onnx_format

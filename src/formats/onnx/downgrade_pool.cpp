@@ -70,6 +70,64 @@ void pad_explicitly_for_kernel_divisor(Node& node, const std::vector<PoolAxis>& 
   node.attrs.set("pads", std::vector<int64_t>(2 * n, 0));
 }
 
+// ONNX's shape inference counts ceil_mode windows by the plain formula ceil((L - ke) / s) + 1;
+// ONNX Runtime's kernel, like the IR, drops a last window that starts in the end padding. Where
+// the two differ, whatever is sized after the pool disagrees with the inferred shape and the
+// file does not load. Returns the rounding to write: floor when it gives the IR's count on every
+// axis (the same windows, all inside the padded input), else ceil with the end pad trimmed to
+// where the last kept window ends (the trimmed cells lie past every kept window, so no divisor
+// changes).
+Rounding ceil_without_dropped_window(Node& node, const std::vector<PoolAxis>& axes,
+                                     bool counts_padding) {
+  const size_t n = axes.size();
+  std::vector<int64_t> pads = normalize_pads(node.attrs.get_ints("pads"), n);
+  bool floor_same = true, dropped = false;
+  for (const auto& a : axes) {
+    const int64_t kept = pool_output_size(a.in, a.k, a.s, a.d, a.pb, a.pe, Rounding::Ceil);
+    const int64_t plain = (a.in + a.pb + a.pe - a.ke() + a.s - 1) / a.s + 1;
+    dropped = dropped || kept != plain;
+    floor_same =
+        floor_same && kept == pool_output_size(a.in, a.k, a.s, a.d, a.pb, a.pe, Rounding::Floor);
+  }
+  if (!dropped) return Rounding::Ceil;
+  if (floor_same) return Rounding::Floor;
+  // Floor rounding with each end pad set to where the IR's last window ends: the same windows,
+  // all inside the padded input. A longer end pad adds cells only a max (never wins) or a
+  // real-cell average (never counts) sees; an average over the padded window would count them.
+  std::vector<int64_t> floor_pads = pads;
+  bool floor_fits = true;
+  for (size_t i = 0; i < n; ++i) {
+    const auto& a = axes[i];
+    const int64_t kept = pool_output_size(a.in, a.k, a.s, a.d, a.pb, a.pe, Rounding::Ceil);
+    const int64_t end = std::max<int64_t>((kept - 1) * a.s + a.ke() - a.in - a.pb, 0);
+    floor_pads[n + i] = end;
+    floor_fits = floor_fits &&
+                 pool_output_size(a.in, a.k, a.s, a.d, a.pb, end, Rounding::Floor) == kept &&
+                 (end <= a.pe || !counts_padding);
+  }
+  if (floor_fits) {
+    node.attrs.set("pads", floor_pads);
+    return Rounding::Floor;
+  }
+  for (size_t i = 0; i < n; ++i) {
+    const auto& a = axes[i];
+    const int64_t kept = pool_output_size(a.in, a.k, a.s, a.d, a.pb, a.pe, Rounding::Ceil);
+    const int64_t total = a.in + a.pb + a.pe;
+    const int64_t cut = std::max<int64_t>(total - ((kept - 1) * a.s + a.ke()), 0);
+    const int64_t plain = (total - a.ke() + a.s - 1) / a.s + 1;
+    if (kept == plain) continue;
+    if (cut > pads[n + i])
+      node_error(node,
+                 "ceil rounding drops a last window on axis {} that ONNX's shape formula "
+                 "counts, and neither floor rounding nor trimming the end pad {} gives the "
+                 "same windows on every axis",
+                 i, pads[n + i]);
+    pads[n + i] -= cut;
+  }
+  node.attrs.set("pads", pads);
+  return Rounding::Ceil;
+}
+
 }  // namespace
 
 void downgrade_window_pads(Node& node, DowngradeContext& ctx) {
@@ -121,11 +179,22 @@ void downgrade_pool(Node& node, DowngradeContext& ctx) {
     for (const auto& a : axes)
       same = same && pool_output_size(a.in, a.k, a.s, a.d, a.pb, a.pe, Rounding::CeilAll) ==
                          pool_output_size(a.in, a.k, a.s, a.d, a.pb, a.pe, Rounding::Ceil);
-    if (!same)
+    if (same) {
+      rounding = Rounding::Ceil;
+    } else if (!axes.empty()) {
+      std::vector<int64_t> in;
+      for (const auto& a : axes)
+        in.push_back(a.in);
+      pad_end_for_ceil_all(node, in, node.attrs.get_ints("strides"),
+                           node.attrs.get_ints("dilations"), divisor, ctx);
+      rounding = Rounding::Floor;
+      // Every window is whole now; the divisor map turned the full kernel into the IR's.
+      if (average) divisor = AvgDivisor::Padded;
+    } else {
       node_error(node,
                  "rounding 'ceil_all' keeps a last window starting in the end padding, "
-                 "which ONNX drops (or the input size is unknown)");
-    rounding = Rounding::Ceil;
+                 "which ONNX drops, and the input size is unknown");
+    }
   }
   if (average && divisor == AvgDivisor::Kernel) {
     // Windows that lie wholly inside the padded input divide by the full kernel under
@@ -142,11 +211,14 @@ void downgrade_pool(Node& node, DowngradeContext& ctx) {
                  rounding_name(rounding));
     }
   }
+  if (rounding == Rounding::Ceil && !axes.empty())
+    rounding = ceil_without_dropped_window(node, axes, average && divisor == AvgDivisor::Padded);
   if (rounding == Rounding::Ceil) {
     if (opset < 10) node_error(node, "ceil rounding needs opset 10 (writing {})", opset);
     node.attrs.set("ceil_mode", int64_t{1});
   }
   if (average && divisor == AvgDivisor::Padded) node.attrs.set("count_include_pad", int64_t{1});
+  legalize_pool_pads(node, ctx);
 }
 
 }  // namespace nnport::onnx_format

@@ -17,5 +17,6 @@ std::span<const OpSchema> softmax_schemas();        // softmax.cpp: Softmax, Log
 std::span<const OpSchema> tensor_schemas();         // tensor.cpp: Concat, Reshape, Slice, ...
 std::span<const OpSchema> reduce_schemas();         // reduce.cpp: ReduceMean/Max/Min/Sum
 std::span<const OpSchema> resize_schemas();         // resize.cpp: Resize
+std::span<const OpSchema> quantize_schemas();  // quantize.cpp: QuantizeLinear, DequantizeLinear
 
 }  // namespace nnport

@@ -12,9 +12,10 @@ std::span<const OpSchema> all_schemas() {
   static const std::vector<OpSchema> table = [] {
     std::vector<OpSchema> all;
     for (auto family : {conv_schemas, pool_schemas, normalization_schemas, linalg_schemas,
-                        elementwise_schemas, activation_schemas, softmax_schemas,
-                        tensor_schemas, reduce_schemas, resize_schemas})
-      for (const OpSchema& s : family()) all.push_back(s);
+                        elementwise_schemas, activation_schemas, softmax_schemas, tensor_schemas,
+                        reduce_schemas, resize_schemas, quantize_schemas})
+      for (const OpSchema& s : family())
+        all.push_back(s);
     return all;
   }();
   return table;

@@ -16,5 +16,6 @@ std::span<const KernelEntry> softmax_kernels();        // softmax.cpp
 std::span<const KernelEntry> tensor_kernels();         // tensor.cpp
 std::span<const KernelEntry> reduce_kernels();         // reduce.cpp
 std::span<const KernelEntry> resize_kernels();         // resize.cpp
+std::span<const KernelEntry> quantize_kernels();       // quantize.cpp
 
 }  // namespace nnport
