@@ -407,5 +407,72 @@ TEST(CaffeUnary, SqrtAndReciprocalArePowersAndFloatCastIsNothing) {
             (std::vector<std::string>{"Input", "ReLU"}));
 }
 
+// --- rank < 2 elementwise (OpenCV 4.6's Eltwise needs two axes) ----------------------------
+
+// y = (v * v + v) * v with v = x viewed with `dims` (rank 1 or 0; a rank-0 graph input has no
+// Caffe Input shape, so x has one element and is reshaped to rank 0 first).
+Graph low_rank_chain(const std::string& name, const std::vector<int64_t>& dims) {
+  Graph g;
+  g.name = name;
+  Value& x = g.add_value("x");
+  x.dtype = DType::Float32;
+  x.shape = Shape::from_sizes(dims.empty() ? std::vector<int64_t>{1} : dims);
+  g.inputs = {"x"};
+  auto add_node = [&g](const std::string& op, std::vector<std::string> in, const std::string& out) {
+    Node n;
+    n.name = out;
+    n.op = op;
+    n.inputs = std::move(in);
+    n.outputs = {out};
+    g.add_value(out);
+    g.nodes.push_back(std::move(n));
+  };
+  std::string v = "x";
+  if (dims.empty()) {
+    g.add_constant("scalar_shape", Tensor::from_vector<int64_t>({0}, {}));
+    add_node("Reshape", {"x", "scalar_shape"}, "v");
+    v = "v";
+  }
+  add_node("Mul", {v, v}, "square");
+  add_node("Add", {"square", v}, "sum");
+  add_node("Mul", {"sum", v}, "y");
+  g.outputs = {"y"};
+  infer_shapes(g);
+  return g;
+}
+
+// Every Eltwise operand gets a leading axis of 1; the chain passes the lifted value along, so
+// only the input is reshaped up and the output back (to its own rank and name).
+TEST(CaffeLowRankEltwise, RunsOnALeadingAxisOfOneAndKeepsTheOutputRank) {
+  struct Case {
+    std::vector<int64_t> dims;
+    std::vector<float> x;
+    std::vector<float> y;  // (x*x + x) * x by hand
+  };
+  const std::vector<Case> cases = {
+      {{3}, {1.0f, 2.0f, -3.0f}, {2.0f, 12.0f, -18.0f}},
+      {{}, {3.0f}, {36.0f}},
+  };
+  for (const Case& c : cases) {
+    const std::string what = "input rank " + std::to_string(c.dims.size());
+    const Graph g = low_rank_chain("low_rank_" + std::to_string(c.dims.size()), c.dims);
+    const CaffeNet built = build_caffe_net(g, WriteOptions{});
+    std::vector<int64_t> lifted = c.dims;
+    lifted.insert(lifted.begin(), 1);
+    size_t reshapes = 0;
+    for (const Node& n : built.graph.nodes) {
+      if (n.op == "Reshape") ++reshapes;
+      if (n.op == "Mul" || n.op == "Add") {
+        for (const std::string& in : n.inputs)
+          EXPECT_EQ(built.graph.value(in).shape.sizes(), lifted) << what << ": " << n.name;
+      }
+    }
+    EXPECT_EQ(reshapes, c.dims.empty() ? 3u : 2u) << what;
+    EXPECT_EQ(built.graph.outputs, std::vector<std::string>{"y"}) << what;
+    const Tensor x = Tensor::from_vector<float>(g.value("x").shape.sizes(), c.x);
+    expect_values(through_caffe(g, x, WriteOptions{}), c.dims, c.y, what);
+  }
+}
+
 }  // namespace
 }  // namespace nnport

@@ -190,24 +190,39 @@ TEST(CaffeWriter, Relu6IsComposedExactlyInCaffe10AndIsClipInBvlcMaster) {
   EXPECT_EQ(layer_types(build_caffe_net(g, master)), (std::vector<std::string>{"Input", "Clip"}));
 }
 
-TEST(CaffeWriter, InexactDivisionIsRefusedNamingTheNode) {
+// Caffe has no division layer: x / c is a product by 1/c (exact for powers of 2, else one more
+// rounding: within 1 ulp), x / y a product by y^-1 (Power -1), and only a zero or infinite
+// constant divisor is refused, naming the node.
+TEST(CaffeWriter, DivisionIsAProductByTheReciprocal) {
   Node div;
   div.name = "scale_down";
   div.op = "Div";
   div.inputs = {"x", "three"};
   div.outputs = {"y"};
-  const Graph g = single_node_graph({1, 2}, div, {{"three", Tensor::scalar<float>(3)}});
+  const CaffeNet by_three = build_caffe_net(
+      single_node_graph({1, 2}, div, {{"three", Tensor::scalar<float>(3)}}), WriteOptions{});
+  ASSERT_EQ(layer_types(by_three), (std::vector<std::string>{"Input", "Power"}));
+  EXPECT_EQ(by_three.net.layer(1).power_param().scale(), 1.0f / 3.0f);
+  EXPECT_EQ(by_three.net.layer(1).power_param().power(), 1.0f);
+
+  div.name = "by_itself";
+  div.inputs = {"x", "x"};
+  const CaffeNet by_variable = build_caffe_net(single_node_graph({1, 2}, div), WriteOptions{});
+  ASSERT_EQ(layer_types(by_variable), (std::vector<std::string>{"Input", "Power", "Eltwise"}));
+  EXPECT_EQ(by_variable.net.layer(1).power_param().power(), -1.0f);
+  EXPECT_EQ(by_variable.net.layer(2).bottom(1), by_variable.net.layer(1).top(0));
+  EXPECT_EQ(by_variable.net.layer(2).eltwise_param().operation(), caffe::EltwiseParameter::PROD);
+
+  div.name = "by_zero";
+  div.inputs = {"x", "zero"};
   try {
-    build_caffe_net(g, WriteOptions{});
+    build_caffe_net(single_node_graph({1, 2}, div, {{"zero", Tensor::scalar<float>(0)}}),
+                    WriteOptions{});
     FAIL() << "no error";
   } catch (const Error& e) {
     EXPECT_EQ(e.exit_code(), 2);
-    EXPECT_NE(std::string(e.what()).find("node 'scale_down' (Div)"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("node 'by_zero' (Div)"), std::string::npos) << e.what();
   }
-  div.name = "halve";
-  const Graph half = single_node_graph({1, 2}, div, {{"three", Tensor::scalar<float>(0.5f)}});
-  EXPECT_EQ(layer_types(build_caffe_net(half, WriteOptions{})),
-            (std::vector<std::string>{"Input", "Power"}));
 }
 
 // nsfwjs scales its NHWC image (Mul, Sub by scalars) before the layout Transpose to NCHW: the

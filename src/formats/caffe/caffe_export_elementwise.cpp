@@ -124,11 +124,6 @@ void emit_clip(NodeExport& ctx) {
   negate(ctx, capped, ctx.output_blob());
 }
 
-bool power_of_two(float v) {
-  int exponent = 0;
-  return v != 0 && std::isfinite(v) && std::fabs(std::frexp(v, &exponent)) == 0.5f;
-}
-
 // Where a constant operand of shape `dims` sits on an input of rank `rank`: numpy broadcasting
 // aligns trailing axes; Caffe's Scale/Bias take a blob covering axes [axis, axis + n).
 struct Placement {
@@ -175,8 +170,17 @@ void emit_binary(NodeExport& ctx) {
 
   if (!constant) {
     const std::vector<int64_t> other = ctx.sizes(node.inputs[1]);
+    // Caffe has no division layer: x / y is written as x * y^-1 (Power, then a product), one
+    // more rounding than a division: within 1 ulp (docs/SEMANTICS.md, "Division").
+    std::string divisor_blob;
+    if (op == "Div") {
+      divisor_blob = ctx.temp_blob("reciprocal");
+      ctx.layer("Power", {ctx.input_blob(1)}, {divisor_blob})->mutable_power_param()->set_power(-1);
+    }
+    const std::string second = op == "Div" ? divisor_blob : ctx.input_blob(1);
+    const bool product = op == "Mul" || op == "Div";
     if (other != out) {
-      if (op != "Mul" && op != "Add") ctx.refuse("broadcasting {} between variables", op);
+      if (!product && op != "Add") ctx.refuse("broadcasting {} between variables", op);
       // Scale/Bias with a second bottom: that bottom must have exactly the covered dims.
       Placement p = place_operand(ctx, other, out);
       if (p.dims.empty()) {
@@ -187,23 +191,22 @@ void emit_binary(NodeExport& ctx) {
         p.axis = 0;
         p.dims = {1};
       }
-      std::string operand = ctx.input_blob(1);
+      std::string operand = second;
       if (p.dims != other) {
         operand = ctx.temp_blob("operand");
-        auto* r = ctx.layer("Reshape", {ctx.input_blob(1)}, {operand})->mutable_reshape_param();
+        auto* r = ctx.layer("Reshape", {second}, {operand})->mutable_reshape_param();
         for (int64_t d : p.dims)
           r->mutable_shape()->add_dim(d);
       }
-      pb::LayerParameter* l = ctx.layer(op == "Mul" ? "Scale" : "Bias",
-                                        {ctx.input_blob(0), operand}, {ctx.output_blob()});
-      if (op == "Mul")
+      pb::LayerParameter* l =
+          ctx.layer(product ? "Scale" : "Bias", {ctx.input_blob(0), operand}, {ctx.output_blob()});
+      if (product)
         l->mutable_scale_param()->set_axis(static_cast<int32_t>(p.axis));
       else
         l->mutable_bias_param()->set_axis(static_cast<int32_t>(p.axis));
       return;
     }
-    pb::LayerParameter* l =
-        ctx.layer("Eltwise", {ctx.input_blob(0), ctx.input_blob(1)}, {ctx.output_blob()});
+    pb::LayerParameter* l = ctx.layer("Eltwise", {ctx.input_blob(0), second}, {ctx.output_blob()});
     auto* e = l->mutable_eltwise_param();
     if (op == "Add") return;  // SUM is the default
     if (op == "Sub") {
@@ -211,7 +214,7 @@ void emit_binary(NodeExport& ctx) {
       e->add_coeff(-1);
       return;
     }
-    if (op == "Mul") return e->set_operation(pb::EltwiseParameter::PROD);
+    if (product) return e->set_operation(pb::EltwiseParameter::PROD);
     if (op == "Max") return e->set_operation(pb::EltwiseParameter::MAX);
     ctx.refuse("no Caffe layer computes {} of two variables", op);
   }
@@ -221,13 +224,13 @@ void emit_binary(NodeExport& ctx) {
   Tensor values = *constant;
   std::string kind = op;
   if (op == "Sub" || op == "Div") {
-    // x - c = x + (-c) and x / c = x * (1/c) exactly only when 1/c is exact (c a power of 2).
+    // x - c = x + (-c) exactly; x / c = x * (1/c), exactly when c is a power of 2, else with
+    // one more rounding than a division (within 1 ulp: docs/SEMANTICS.md, "Division").
     Tensor adjusted(DType::Float32, constant->dims());
     auto in = constant->values<float>();
     auto outv = adjusted.mutable_values<float>();
     for (size_t i = 0; i < in.size(); ++i) {
-      if (op == "Div" && !power_of_two(in[i]))
-        ctx.refuse("division by {} is not exactly a multiplication in float32", in[i]);
+      if (op == "Div" && (in[i] == 0 || !std::isfinite(in[i]))) ctx.refuse("division by {}", in[i]);
       outv[i] = op == "Sub" ? -in[i] : 1.0f / in[i];
     }
     values = adjusted;

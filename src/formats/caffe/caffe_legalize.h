@@ -28,4 +28,9 @@ void fuse_bias_adds(Graph& graph);
 // (caffe_legalize_fold_bn.cpp). Not bit-exact by nature (the user asked for it).
 void fold_batchnorm_into_conv(Graph& graph);
 
+// Elementwise ops on rank-0/1 values that would become an Eltwise run on a view with a leading
+// axis of 1, reshaped back (caffe_legalize_rank.cpp; an OpenCV 4.6 limit). Returns whether any
+// was lifted.
+bool lift_low_rank_eltwise(Graph& graph);
+
 }  // namespace nnport::caffe_export

@@ -98,6 +98,7 @@ CaffeNet build_caffe_net(const Graph& source, const WriteOptions& options) {
   fuse_bias_adds(graph);
   fold_pads_into_windows(graph);
   legalize_windows(graph, input_hint);
+  lift_low_rank_eltwise(graph);
   check_emitters(graph);
   NetBuilder net(graph, dialect);
   net.net().set_name(graph.name.empty() ? "nnport" : graph.name);
