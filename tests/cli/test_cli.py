@@ -285,7 +285,7 @@ class CliTest(unittest.TestCase):
         rc, out, err = run("compare", a, a, "--reference-f64", "--seed", "3")
         self.assertEqual(rc, 0, out + err)
         self.assertIn("in float64 (judge)", out)
-        self.assertIn("pass (snr >= src-3", out)
+        self.assertIn("pass (rel <= 1e-05 vs float64 (plain verdict))", out)
         # Other weights: far from A's float64 run, exit 3 naming the output.
         rc, out, err = run("compare", a, b, "--reference-f64", "--seed", "3")
         self.assertEqual(rc, 3, out + err)
