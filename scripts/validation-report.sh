@@ -42,7 +42,8 @@ append_section() {
 append_section 'TensorFlow models vs TF.js (tfjs 4.22, wasm) and float64: ONNX, Caffe, MXNet' \
   "From the \`oracle_tensorflow\` ctest (\`tests/tensorflow/compare_tf_models.py\`): tfjs \
 runs each TF model once; nnport runs the source, and converts it to ONNX (run in ONNX \
-Runtime), to Caffe, dialect caffe-1.0 (run in OpenCV dnn 4.6) and to MXNet (read back and run \
+Runtime), to Caffe in the least dialect that converts it (caffe-1.0, then bvlc-master, then \
+caffe-ssd; run in OpenCV dnn 4.6) and to MXNet (read back and run \
 by nnport: no MXNet runtime exists here). The counts below the table are for the 42 real TF.js \
 graph models (human-models and nsfwjs). Known problems are listed with their reason in the \
 script's KNOWN_PROBLEMS; any other failure fails the test. A runner beyond 1e-4 of tfjs-wasm \
@@ -71,4 +72,9 @@ ONNX file must load and match. Refusals count as failures; tolerance max relativ
 append_section 'Caffe models: OpenCV dnn vs nnport vs ONNX Runtime' \
   "From the \`oracle_caffe\` ctest (\`tests/caffe/compare_caffe_models.py\`)." \
   "$build/oracle/caffe.md"
+append_section 'TFLite models: the TFLite runtime vs ONNX Runtime on the conversion' \
+  "From the \`oracle_tflite_micro\` ctest (\`tests/tflite/oracle_tflite_micro.py\`): every tflite-micro model of \
+../shared/testdata/tflite run by the TFLite runtime (tfjs-tflite 0.0.1-alpha.10, wasm, one \
+thread) and, converted by nnport to ONNX (QDQ for quantized models), by ONNX Runtime 1.30." \
+  "$build/oracle/tflite_micro.md"
 exit "$status"
