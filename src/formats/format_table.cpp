@@ -59,7 +59,8 @@ const std::vector<Format> kFormats = {
      {".prototxt", ".caffemodel"},
      "Caffe: NAME.prototxt + NAME.caffemodel beside it (reads the layer and legacy V1 forms; "
      "writing NAME.prototxt writes both; --caffe-dialect caffe-1.0 (default, BVLC 1.0 layers "
-     "only), bvlc-master (adds Clip) or caffe-ssd (adds the SSD fork's Permute); asymmetric pads, floor pooling, other average divisors "
+     "only), bvlc-master (adds Clip) or caffe-ssd (adds the SSD fork's Permute); asymmetric pads, "
+     "floor pooling, other average divisors "
      "and ReLU6 are emulated exactly or refused; channels-last 4-D inputs become NCHW)",
      sniff_caffe,
      read_caffe,

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <filesystem>
 
+#include "deconv_test_case.h"
 #include "formats/caffe/caffe_reader.h"
 #include "formats/caffe/caffe_writer.h"
 #include "ir/op_schema.h"
@@ -17,61 +18,9 @@
 namespace nnport {
 namespace {
 
-struct DeconvCase {
-  std::vector<int64_t> input;   // N, C, H, W
-  std::vector<int64_t> weight;  // C, M / group, kH, kW
-  std::vector<int64_t> strides, pads, output_padding, dilations;
-  int64_t group = 1;
-  bool bias = false;
-};
-
-std::ostream& operator<<(std::ostream& os, const DeconvCase& c) {
-  return os << "in " << sizes_to_string(c.input) << " w " << sizes_to_string(c.weight) << " s "
-            << sizes_to_string(c.strides) << " pads " << sizes_to_string(c.pads)
-            << " output_padding " << sizes_to_string(c.output_padding) << " d "
-            << sizes_to_string(c.dilations) << " group " << c.group << " bias " << c.bias;
-}
-
-Tensor ramp(const std::vector<int64_t>& dims, float scale) {
-  Tensor t(DType::Float32, dims);
-  auto v = t.mutable_values<float>();
-  for (size_t i = 0; i < v.size(); ++i)
-    v[i] = std::sin(static_cast<float>(i) * scale + 0.3f) * 2.0f;
-  return t;
-}
-
-Graph deconv_graph(const DeconvCase& c, const Tensor& weight) {
-  Graph g;
-  g.name = "test";
-  Value& x = g.add_value("x");
-  x.dtype = DType::Float32;
-  x.shape = Shape::from_sizes(c.input);
-  g.inputs = {"x"};
-  g.add_constant("w", weight);
-  Node node;
-  node.name = "deconv";
-  node.op = "ConvTranspose";
-  node.inputs = {"x", "w"};
-  if (c.bias) {
-    const int64_t outputs = c.weight[1] * c.group;
-    std::vector<float> b;
-    for (int64_t i = 0; i < outputs; ++i)
-      b.push_back(0.25f * static_cast<float>(i + 1));
-    g.add_constant("b", Tensor::from_vector<float>({outputs}, b));
-    node.inputs.push_back("b");
-  }
-  node.outputs = {"y"};
-  node.attrs.set("strides", c.strides);
-  node.attrs.set("pads", c.pads);
-  node.attrs.set("output_padding", c.output_padding);
-  if (!c.dilations.empty()) node.attrs.set("dilations", c.dilations);
-  node.attrs.set("group", c.group);
-  g.add_value("y");
-  g.outputs = {"y"};
-  g.nodes.push_back(std::move(node));
-  infer_shapes(g);
-  return g;
-}
+using deconv_test::deconv_graph;
+using deconv_test::DeconvCase;
+using deconv_test::ramp;
 
 // Writes the net to files and reads them back, so the check goes through the layer parameters.
 Graph write_and_read_back(const Graph& g) {

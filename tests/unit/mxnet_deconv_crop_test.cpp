@@ -10,66 +10,19 @@
 
 #include <fmt/format.h>
 
+#include "deconv_test_case.h"
 #include "formats/mxnet/symbol.h"
 #include "mxnet_test_util.h"
 
 namespace nnport {
 namespace {
 
-struct DeconvCase {
-  std::vector<int64_t> input;   // N, C, H, W
-  std::vector<int64_t> weight;  // C, M / group, kH, kW
-  std::vector<int64_t> strides, pads, output_padding, dilations;
-  int64_t group = 1;
-  bool bias = false;
-};
+using deconv_test::DeconvCase;
+using deconv_test::ramp;
 
-std::ostream& operator<<(std::ostream& os, const DeconvCase& c) {
-  return os << "in " << sizes_to_string(c.input) << " w " << sizes_to_string(c.weight) << " s "
-            << sizes_to_string(c.strides) << " pads " << sizes_to_string(c.pads)
-            << " output_padding " << sizes_to_string(c.output_padding) << " d "
-            << sizes_to_string(c.dilations) << " group " << c.group << " bias " << c.bias;
-}
-
-Tensor ramp(const std::vector<int64_t>& dims, float scale) {
-  Tensor t(DType::Float32, dims);
-  auto v = t.mutable_values<float>();
-  for (size_t i = 0; i < v.size(); ++i)
-    v[i] = std::sin(static_cast<float>(i) * scale + 0.3f) * 2.0f;
-  return t;
-}
-
-Graph deconv_graph(const DeconvCase& c, const Tensor& weight) {
-  Graph g;
-  g.name = "test";
-  Value& x = g.add_value("input");
-  x.dtype = DType::Float32;
-  x.shape = Shape::from_sizes(c.input);
-  g.inputs = {"input"};
-  g.add_constant("w", weight);
-  Node node;
-  node.name = "deconv";
-  node.op = "ConvTranspose";
-  node.inputs = {"input", "w"};
-  if (c.bias) {
-    const int64_t outputs = c.weight[1] * c.group;
-    std::vector<float> b;
-    for (int64_t i = 0; i < outputs; ++i)
-      b.push_back(0.25f * static_cast<float>(i + 1));
-    g.add_constant("b", Tensor::from_vector<float>({outputs}, b));
-    node.inputs.push_back("b");
-  }
-  node.outputs = {"y"};
-  node.attrs.set("strides", c.strides);
-  node.attrs.set("pads", c.pads);
-  node.attrs.set("output_padding", c.output_padding);
-  if (!c.dilations.empty()) node.attrs.set("dilations", c.dilations);
-  node.attrs.set("group", c.group);
-  g.add_value("y");
-  g.outputs = {"y"};
-  g.nodes.push_back(std::move(node));
-  infer_shapes(g);
-  return g;
+// The MXNet reader names the data input 'input' when it reads the symbol back.
+Graph mxnet_deconv_graph(const DeconvCase& c, const Tensor& weight) {
+  return deconv_test::deconv_graph(c, weight, "input");
 }
 
 struct Written {
@@ -104,7 +57,7 @@ std::vector<float> run_single(const Graph& g, const Tensor& x) {
 // and the last row and column are the end pads.
 TEST(MxnetDeconvCrop, OneSidedPadsAreCroppedFromTheFullResult) {
   const DeconvCase c{{1, 1, 2, 2}, {1, 1, 2, 2}, {2, 2}, {0, 0, 1, 1}, {0, 0}, {}, 1, false};
-  const Graph g = deconv_graph(c, Tensor::from_vector<float>({1, 1, 2, 2}, {1, 2, 3, 4}));
+  const Graph g = mxnet_deconv_graph(c, Tensor::from_vector<float>({1, 1, 2, 2}, {1, 2, 3, 4}));
   mxnet_test::TempDir dir;
   const Written out = write_and_read(dir, g);
   const mxnet::SymbolNode* deconv = find_op(out.symbol, "Deconvolution");
@@ -161,7 +114,7 @@ TEST(MxnetDeconvCrop, PadAndAdjPerAxisByHand) {
     const DeconvCase c{{1, 1, 1, 2}, {1, 1, 1, 2}, {1, 2}, r.pads, r.output_padding, {}, 1, true};
     const std::string what = fmt::format("pads {} output_padding {}", sizes_to_string(r.pads),
                                          sizes_to_string(r.output_padding));
-    const Graph g = deconv_graph(c, Tensor::from_vector<float>({1, 1, 1, 2}, {3, 4}));
+    const Graph g = mxnet_deconv_graph(c, Tensor::from_vector<float>({1, 1, 1, 2}, {3, 4}));
     mxnet_test::TempDir dir;
     const Written out = write_and_read(dir, g);
     const mxnet::SymbolNode* deconv = find_op(out.symbol, "Deconvolution");
@@ -183,7 +136,7 @@ TEST(MxnetDeconvCrop, PadAndAdjPerAxisByHand) {
 // output_padding may reach up to the dilation; MXNet's adj stops below the stride.
 TEST(MxnetDeconvCrop, OutputPaddingPastWhatAdjReachesIsRefusedNamingTheNode) {
   const DeconvCase c{{1, 1, 3, 3}, {1, 1, 2, 2}, {1, 1}, {0, 0, 0, 0}, {1, 1}, {2, 2}, 1, false};
-  const Graph g = deconv_graph(c, ramp(c.weight, 0.3f));
+  const Graph g = mxnet_deconv_graph(c, ramp(c.weight, 0.3f));
   mxnet_test::TempDir dir;
   try {
     mxnet::write_model(g, dir.file("model-symbol.json"), WriteOptions{});
@@ -199,7 +152,7 @@ class MxnetDeconvEmulation : public ::testing::TestWithParam<DeconvCase> {};
 
 TEST_P(MxnetDeconvEmulation, ReadBackMatchesTheSource) {
   const DeconvCase& c = GetParam();
-  const Graph g = deconv_graph(c, ramp(c.weight, 0.21f));
+  const Graph g = mxnet_deconv_graph(c, ramp(c.weight, 0.21f));
   mxnet_test::TempDir dir;
   const Written out = write_and_read(dir, g);
   const Tensor x = ramp(c.input, 0.37f);
