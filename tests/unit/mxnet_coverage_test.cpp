@@ -61,25 +61,14 @@ class Builder {
   Graph g;
 };
 
-struct Written {
-  mxnet::Symbol symbol;
-  Graph read_back;
-};
+using mxnet_test::Written;
 
 Written write_and_read(const Graph& g) {
-  mxnet_test::TempDir dir;
-  const std::string path = dir.file("model-symbol.json");
-  mxnet::write_model(g, path, WriteOptions{});
-  Written w{mxnet::read_symbol_file(path), mxnet::read_model(path, ReadOptions{})};
-  infer_shapes(w.read_back);
-  return w;
+  const mxnet_test::TempDir dir;
+  return mxnet_test::write_and_read(dir, g);
 }
 
-const mxnet::SymbolNode* find_op(const mxnet::Symbol& s, const std::string& op) {
-  for (const mxnet::SymbolNode& n : s.nodes)
-    if (n.op == op) return &n;
-  return nullptr;
-}
+using mxnet_test::find_op;
 
 void expect_values(const std::vector<float>& want, const std::vector<float>& got,
                    const std::string& what) {

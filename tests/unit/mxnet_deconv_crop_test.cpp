@@ -25,24 +25,10 @@ Graph mxnet_deconv_graph(const DeconvCase& c, const Tensor& weight) {
   return deconv_test::deconv_graph(c, weight, "input");
 }
 
-struct Written {
-  mxnet::Symbol symbol;
-  Graph read_back;
-};
+using mxnet_test::write_and_read;
+using mxnet_test::Written;
 
-Written write_and_read(const mxnet_test::TempDir& dir, const Graph& g) {
-  const std::string path = dir.file("model-symbol.json");
-  mxnet::write_model(g, path, WriteOptions{});
-  Written w{mxnet::read_symbol_file(path), mxnet::read_model(path, ReadOptions{})};
-  infer_shapes(w.read_back);
-  return w;
-}
-
-const mxnet::SymbolNode* find_op(const mxnet::Symbol& s, const std::string& op) {
-  for (const mxnet::SymbolNode& n : s.nodes)
-    if (n.op == op) return &n;
-  return nullptr;
-}
+using mxnet_test::find_op;
 
 std::vector<float> run_single(const Graph& g, const Tensor& x) {
   return mxnet_test::run_single(g, "input", x);

@@ -11,6 +11,7 @@
 
 #include "formats/mxnet/mxnet.h"
 #include "formats/mxnet/ndarray_list.h"
+#include "formats/mxnet/symbol.h"
 #include "ir/error.h"
 #include "ir/op_schema.h"
 #include "runtime/executor.h"
@@ -48,6 +49,29 @@ class TempDir {
   }
   std::filesystem::path path_;
 };
+
+// A graph written as an MXNet symbol (into `dir`), the symbol as written, and the graph the MXNet
+// reader makes of it.
+struct Written {
+  mxnet::Symbol symbol;
+  Graph read_back;
+};
+
+inline Written write_and_read(const TempDir& dir, const Graph& g) {
+  const std::string path = dir.file("model-symbol.json");
+  mxnet::write_model(g, path, WriteOptions{});
+  Written w{mxnet::read_symbol_file(path), mxnet::read_model(path, ReadOptions{})};
+  infer_shapes(w.read_back);
+  return w;
+}
+
+// The nth (0-based) node of the symbol with this op, or nullptr.
+inline const mxnet::SymbolNode* find_op(const mxnet::Symbol& s, const std::string& op,
+                                        int nth = 0) {
+  for (const mxnet::SymbolNode& n : s.nodes)
+    if (n.op == op && nth-- == 0) return &n;
+  return nullptr;
+}
 
 inline void write_file(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;

@@ -69,24 +69,10 @@ Attributes window(std::vector<int64_t> kernel, std::vector<int64_t> strides,
   return a;
 }
 
-struct Written {
-  mxnet::Symbol symbol;
-  Graph read_back;
-};
+using mxnet_test::write_and_read;
+using mxnet_test::Written;
 
-Written write_and_read(const mxnet_test::TempDir& dir, const Graph& g) {
-  const std::string path = dir.file("model-symbol.json");
-  mxnet::write_model(g, path, WriteOptions{});
-  Written w{mxnet::read_symbol_file(path), mxnet::read_model(path, ReadOptions{})};
-  infer_shapes(w.read_back);
-  return w;
-}
-
-const mxnet::SymbolNode* find_op(const mxnet::Symbol& s, const std::string& op, int nth = 0) {
-  for (const mxnet::SymbolNode& n : s.nodes)
-    if (n.op == op && nth-- == 0) return &n;
-  return nullptr;
-}
+using mxnet_test::find_op;
 
 void expect_same_outputs(const Graph& source, const Graph& back, const Tensor& x,
                          const std::string& what) {
