@@ -22,18 +22,6 @@ namespace {
 
 using namespace onnx_test;
 
-onnx::ModelProto parse(const std::string& path) {
-  onnx::ModelProto model;
-  onnx_format::parse_proto_file(path, model, "ONNX model");
-  return model;
-}
-
-const onnx::AttributeProto* find_attr(const onnx::NodeProto& node, const std::string& name) {
-  for (const auto& a : node.attribute())
-    if (a.name() == name) return &a;
-  return nullptr;
-}
-
 const onnx::TensorProto& initializer(const onnx::ModelProto& m, const std::string& name) {
   for (const auto& t : m.graph().initializer())
     if (t.name() == name) return t;

@@ -11,6 +11,8 @@
 #include <gtest/gtest.h>
 #include <onnx/onnx_pb.h>
 
+#include "formats/onnx/model_file.h"
+
 namespace nnport::onnx_test {
 
 // A fresh folder per test, removed at the end.
@@ -30,6 +32,19 @@ class ScratchDir {
  private:
   std::filesystem::path path_;
 };
+
+// A written .onnx file parsed back, to check what the writer put in it.
+inline onnx::ModelProto parse(const std::string& path) {
+  onnx::ModelProto model;
+  onnx_format::parse_proto_file(path, model, "ONNX model");
+  return model;
+}
+
+inline const onnx::AttributeProto* find_attr(const onnx::NodeProto& node, const std::string& name) {
+  for (const auto& a : node.attribute())
+    if (a.name() == name) return &a;
+  return nullptr;
+}
 
 inline void save(const google::protobuf::Message& message, const std::string& path) {
   std::ofstream out(path, std::ios::binary);

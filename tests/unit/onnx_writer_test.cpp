@@ -13,18 +13,6 @@ namespace {
 
 using namespace onnx_test;
 
-onnx::ModelProto parse(const std::string& path) {
-  onnx::ModelProto model;
-  onnx_format::parse_proto_file(path, model, "ONNX model");
-  return model;
-}
-
-const onnx::AttributeProto* find_attr(const onnx::NodeProto& node, const std::string& name) {
-  for (const auto& a : node.attribute())
-    if (a.name() == name) return &a;
-  return nullptr;
-}
-
 // x (1 x 1 x H x W) -> `op` -> y, with shapes inferred.
 Graph pool_graph(const std::string& op, int64_t h, int64_t w, Attributes attrs) {
   Graph g;
